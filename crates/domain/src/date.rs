@@ -1,0 +1,371 @@
+//! Dates (日期) as clerks type them: `1956-03-07`, `1956-3-7`, `1956/3/7`, `1956.3.7`,
+//! `1956年3月7日`, `19560307`, full-width digits (全角数字), Chinese numerals
+//! (`一九五六年三月七日`), optionally followed by a time as spreadsheets export it
+//! (`1956-03-07 00:00:00`).
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::text::{digit_value, half_width};
+
+/// Earliest year accepted by [`parse_date`].
+pub const MIN_YEAR: i32 = 1880;
+/// Latest year accepted by [`parse_date`].
+pub const MAX_YEAR: i32 = 2100;
+
+/// Error when a text cannot be read as a date (日期).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DateError {
+    /// Nothing was given.
+    #[error("日期为空 / date is empty")]
+    Empty,
+    /// The text is in none of the accepted formats.
+    #[error("无法识别的日期格式 / unrecognised date format")]
+    Unrecognised,
+    /// The trailing time is malformed.
+    #[error("日期后的时间格式错误 / malformed time after the date")]
+    BadTime,
+    /// The year is outside the accepted range.
+    #[error(
+        "年份{year}超出范围（{MIN_YEAR}–{MAX_YEAR}） / year {year} outside {MIN_YEAR}..={MAX_YEAR}"
+    )]
+    YearOutOfRange {
+        /// The year given.
+        year: i32,
+    },
+    /// The month or day cannot exist (month 13, 30 February …).
+    #[error("日期不存在：{year}年{month}月{day}日 / impossible date: {year}-{month:02}-{day:02}")]
+    Impossible {
+        /// Year given.
+        year: i32,
+        /// Month given.
+        month: u32,
+        /// Day given.
+        day: u32,
+    },
+}
+
+/// Value of a Chinese digit character (〇 一 … 九, also 零 and ○).
+fn chinese_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '○' | '零' => 0,
+        '一' | '壹' => 1,
+        '二' | '贰' | '两' => 2,
+        '三' | '叁' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return None,
+    })
+}
+
+/// Value of a digit, ASCII or Chinese.
+fn any_digit(c: char) -> Option<u32> {
+    digit_value(c).or_else(|| chinese_digit(c))
+}
+
+/// Reads a digit-by-digit number (`1956`, `一九五六`, `03`) of `min..=max` digits.
+fn positional(text: &str, min: usize, max: usize) -> Option<u32> {
+    let count = text.chars().count();
+    if count < min || count > max {
+        return None;
+    }
+    text.chars()
+        .try_fold(0u32, |acc, c| Some(acc * 10 + any_digit(c)?))
+}
+
+/// Reads a month or day: positional digits (`7`, `07`, `〇七`) or Chinese numerals with
+/// tens (`十`, `十二`, `二十七`, `廿七`, `卅一`).
+fn small_number(text: &str) -> Option<u32> {
+    if let Some(n) = positional(text, 1, 2) {
+        return Some(n);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (tens, rest): (u32, &[char]) = match chars.as_slice() {
+        ['十', rest @ ..] => (1, rest),
+        ['廿', rest @ ..] => (2, rest),
+        ['卅', rest @ ..] => (3, rest),
+        [d, '十', rest @ ..] => (chinese_digit(*d).filter(|v| *v > 0)?, rest),
+        _ => return None,
+    };
+    let units = match rest {
+        [] => 0,
+        [u] => chinese_digit(*u).filter(|v| *v > 0)?,
+        _ => return None,
+    };
+    Some(tens * 10 + units)
+}
+
+/// Year, month, day read from the date part (no time, no surrounding whitespace).
+fn date_parts(text: &str) -> Option<(u32, u32, u32)> {
+    if let Some((year, rest)) = text.split_once('年') {
+        let (month, day) = rest.split_once('月')?;
+        let day = day
+            .strip_suffix('日')
+            .or_else(|| day.strip_suffix('号'))
+            .unwrap_or(day);
+        return Some((
+            positional(year, 4, 4)?,
+            small_number(month)?,
+            small_number(day)?,
+        ));
+    }
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((
+            positional(text.get(0..4)?, 4, 4)?,
+            positional(text.get(4..6)?, 2, 2)?,
+            positional(text.get(6..8)?, 2, 2)?,
+        ));
+    }
+    let separator = text.chars().find(|c| !c.is_ascii_digit())?;
+    if !matches!(separator, '-' | '/' | '.') {
+        return None;
+    }
+    let mut parts = text.split(separator);
+    let (Some(year), Some(month), Some(day), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let ascii = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(ascii(year) && ascii(month) && ascii(day)) {
+        return None;
+    }
+    Some((
+        positional(year, 4, 4)?,
+        positional(month, 1, 2)?,
+        positional(day, 1, 2)?,
+    ))
+}
+
+/// Is `text` a time of day: `H:MM`, `H:MM:SS` or `H:MM:SS.fff`?
+fn is_time(text: &str) -> bool {
+    let (clock, fraction) = match text.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (text, None),
+    };
+    if let Some(fraction) = fraction
+        && (fraction.is_empty()
+            || fraction.len() > 9
+            || !fraction.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    let fields: Vec<&str> = clock.split(':').collect();
+    let limits: &[u32] = match fields.len() {
+        2 if fraction.is_none() => &[23, 59],
+        3 => &[23, 59, 60],
+        _ => return false,
+    };
+    fields
+        .iter()
+        .zip(limits)
+        .enumerate()
+        .all(|(i, (field, limit))| {
+            let width_ok = if i == 0 {
+                (1..=2).contains(&field.len())
+            } else {
+                field.len() == 2
+            };
+            width_ok
+                && field.bytes().all(|b| b.is_ascii_digit())
+                && field.parse::<u32>().is_ok_and(|v| v <= *limit)
+        })
+}
+
+fn validate(year: u32, month: u32, day: u32) -> Result<NaiveDate, DateError> {
+    let year = i32::try_from(year).map_err(|_| DateError::Unrecognised)?;
+    if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+        return Err(DateError::YearOutOfRange { year });
+    }
+    NaiveDate::from_ymd_opt(year, month, day).ok_or(DateError::Impossible { year, month, day })
+}
+
+/// Parses a date as clerks type it (see the module documentation). Rejects impossible
+/// dates and years outside 1880..=2100; never panics.
+pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
+    let normalised: String = text.trim().chars().map(half_width).collect();
+    let normalised = normalised.trim();
+    if normalised.is_empty() {
+        return Err(DateError::Empty);
+    }
+    // Long texts are never dates; avoid working on them.
+    if normalised.chars().count() > 64 {
+        return Err(DateError::Unrecognised);
+    }
+    // A date, then whitespace (or ISO `T`) and a time.
+    let split = normalised
+        .split_once(char::is_whitespace)
+        .map(|(d, t)| (d, t.trim()))
+        .or_else(|| {
+            normalised
+                .split_once('T')
+                .filter(|(d, _)| d.ends_with(|c: char| c.is_ascii_digit()))
+        });
+    if let Some((date, time)) = split
+        && let Some((y, m, d)) = date_parts(date)
+    {
+        return if is_time(time) {
+            validate(y, m, d)
+        } else {
+            Err(DateError::BadTime)
+        };
+    }
+    // Whitespace typed inside the date: `1956 年 3 月 7 日`, `1956 - 03 - 07`.
+    let compact: String = normalised.chars().filter(|c| !c.is_whitespace()).collect();
+    let (y, m, d) = date_parts(&compact).ok_or(DateError::Unrecognised)?;
+    validate(y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn accepted_formats() {
+        let expected = date(1956, 3, 7);
+        for text in [
+            "1956-03-07",
+            "1956-3-7",
+            "1956/3/7",
+            "1956/03/07",
+            "1956.3.7",
+            "1956年3月7日",
+            "1956年03月07日",
+            "1956年3月7号",
+            "1956年3月7",
+            "19560307",
+            "１９５６－０３－０７",
+            "１９５６年３月７日",
+            "１９５６０３０７",
+            "一九五六年三月七日",
+            "一九五六年〇三月〇七日",
+            "一九五六年3月7日",
+            "1956-03-07 00:00:00",
+            "1956-03-07 00:00",
+            "1956/3/7 0:00:00",
+            "1956-03-07T00:00:00",
+            "1956-03-07 00:00:00.000",
+            "1956年3月7日 00:00:00",
+            " 1956-03-07\t",
+            "1956 年 3 月 7 日",
+            "1956 - 03 - 07",
+        ] {
+            assert_eq!(parse_date(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(
+            parse_date("一九四九年十二月三十一日"),
+            Ok(date(1949, 12, 31))
+        );
+        assert_eq!(parse_date("二〇〇〇年十月十日"), Ok(date(2000, 10, 10)));
+        assert_eq!(parse_date("一九五〇年十一月二十日"), Ok(date(1950, 11, 20)));
+        assert_eq!(parse_date("一九五○年一月廿七日"), Ok(date(1950, 1, 27)));
+        assert_eq!(parse_date("一九五零年一月卅一日"), Ok(date(1950, 1, 31)));
+        assert_eq!(parse_date("一九五六年三月十七日"), Ok(date(1956, 3, 17)));
+        assert_eq!(parse_date("一九五六年三月二十九日"), Ok(date(1956, 3, 29)));
+        assert_eq!(parse_date("一九五六年三月十日"), Ok(date(1956, 3, 10)));
+        assert_eq!(parse_date("一九五六年三月一十日"), Ok(date(1956, 3, 10)));
+        assert!(parse_date("一九五六年三月十十日").is_err());
+        assert!(parse_date("一九五六年三月零十日").is_err());
+        assert!(parse_date("五六年三月七日").is_err());
+    }
+
+    #[test]
+    fn rejects() {
+        use DateError::*;
+        assert_eq!(parse_date(""), Err(Empty));
+        assert_eq!(parse_date(" \u{3000} "), Err(Empty));
+        assert_eq!(
+            parse_date("1956-02-30"),
+            Err(Impossible {
+                year: 1956,
+                month: 2,
+                day: 30
+            })
+        );
+        assert_eq!(
+            parse_date("1957-02-29"),
+            Err(Impossible {
+                year: 1957,
+                month: 2,
+                day: 29
+            })
+        );
+        assert_eq!(
+            parse_date("1956-13-01"),
+            Err(Impossible {
+                year: 1956,
+                month: 13,
+                day: 1
+            })
+        );
+        assert_eq!(
+            parse_date("1956-00-10"),
+            Err(Impossible {
+                year: 1956,
+                month: 0,
+                day: 10
+            })
+        );
+        assert_eq!(
+            parse_date("19560230"),
+            Err(Impossible {
+                year: 1956,
+                month: 2,
+                day: 30
+            })
+        );
+        assert_eq!(parse_date("1879-12-31"), Err(YearOutOfRange { year: 1879 }));
+        assert_eq!(parse_date("2101-01-01"), Err(YearOutOfRange { year: 2101 }));
+        assert_eq!(parse_date("0000-01-01"), Err(YearOutOfRange { year: 0 }));
+        assert_eq!(parse_date("1880-01-01"), Ok(date(1880, 1, 1)));
+        assert_eq!(parse_date("2100-12-31"), Ok(date(2100, 12, 31)));
+        assert_eq!(parse_date("1956-03-07 25:00:00"), Err(BadTime));
+        assert_eq!(parse_date("1956-03-07 lunch"), Err(BadTime));
+        for text in [
+            "1956-03",
+            "1956年3月",
+            "56-03-07",
+            "7/3/1956",
+            "1956-03/07",
+            "1956--03-07",
+            "1956-003-07",
+            "1956-03-07-01",
+            "19560307 1",
+            "1956037",
+            "abc",
+            "😀",
+            "1956-03-07😀",
+            "\u{0}",
+            "1956\u{7}-03-07",
+            "１９５６－３－７－",
+            "1956年3月7日日",
+        ] {
+            assert!(parse_date(text).is_err(), "{text}");
+        }
+        assert_eq!(parse_date(&"1".repeat(1_000_000)), Err(Unrecognised));
+    }
+
+    #[test]
+    fn errors_display_bilingual() {
+        let e = parse_date("1956-02-30").unwrap_err().to_string();
+        assert_eq!(e, "日期不存在：1956年2月30日 / impossible date: 1956-02-30");
+        let e = parse_date("1800-01-01").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "年份1800超出范围（1880–2100） / year 1800 outside 1880..=2100"
+        );
+        assert_eq!(DateError::Empty.to_string(), "日期为空 / date is empty");
+    }
+}
