@@ -1,0 +1,134 @@
+//! Comparison of resident ID numbers (身份证号) and phones (电话), built on the validated values of
+//! `xunren-domain`: 18-digit, legacy 15-digit (upgraded) and masked IDs are compared on the positions visible in
+//! both; mobiles and landlines are compared on their canonical form (with or without 021 / +86).
+
+use xunren_domain::{IdNumber, Phone};
+
+use crate::compare::ComparisonLevel;
+use crate::normalize::edit_distance_capped;
+
+/// Compares two ID numbers as given (any form). Unparseable values fall back to a digit comparison.
+pub fn compare_id_numbers(a: &str, b: &str) -> ComparisonLevel {
+    use ComparisonLevel::*;
+    match (IdNumber::parse(a), IdNumber::parse(b)) {
+        (Ok(x), Ok(y)) => {
+            let (cx, cy) = (x.canonical(), y.canonical());
+            if cx == cy && !cx.contains('*') {
+                return Exact;
+            }
+            match x.visible_positions_agree(&y) {
+                Some((agree, compared)) if agree == compared && compared >= 8 => {
+                    if compared == 18 { Exact } else { VisibleDigitsAgree }
+                }
+                Some((agree, compared)) if compared == 18 && agree == 17 => OneEdit,
+                _ => {
+                    if !cx.contains('*') && !cy.contains('*') && edit_distance_capped(&cx, &cy, 1) <= 1 {
+                        OneEdit
+                    } else if x.region_code().is_some()
+                        && x.region_code() == y.region_code()
+                        && x.birth_date().is_some()
+                        && x.birth_date() == y.birth_date()
+                    {
+                        IdRegionBirthAgree
+                    } else {
+                        Different
+                    }
+                }
+            }
+        }
+        _ => {
+            let da: String = a.chars().filter(char::is_ascii_alphanumeric).collect();
+            let db: String = b.chars().filter(char::is_ascii_alphanumeric).collect();
+            if da.is_empty() || db.is_empty() {
+                Missing
+            } else if da.eq_ignore_ascii_case(&db) {
+                Exact
+            } else if edit_distance_capped(&da, &db, 1) <= 1 {
+                OneEdit
+            } else {
+                Different
+            }
+        }
+    }
+}
+
+/// Compares two phone numbers as given. A masked mobile (`138****5678`) agrees with a full one when all visible
+/// digits agree.
+pub fn compare_phones(a: &str, b: &str) -> ComparisonLevel {
+    use ComparisonLevel::*;
+    match (Phone::parse(a), Phone::parse(b)) {
+        (Ok(x), Ok(y)) => {
+            let (cx, cy) = (x.canonical(), y.canonical());
+            if cx == cy && !cx.contains('*') {
+                return Exact;
+            }
+            if cx.len() == cy.len() && (cx.contains('*') || cy.contains('*')) {
+                let agree = cx
+                    .bytes()
+                    .zip(cy.bytes())
+                    .all(|(p, q)| p == b'*' || q == b'*' || p == q);
+                return if agree { VisibleDigitsAgree } else { Different };
+            }
+            if edit_distance_capped(cx, cy, 1) <= 1 {
+                OneEdit
+            } else {
+                Different
+            }
+        }
+        _ => {
+            let da: String = a.chars().filter(char::is_ascii_digit).collect();
+            let db: String = b.chars().filter(char::is_ascii_digit).collect();
+            if da.is_empty() || db.is_empty() {
+                Missing
+            } else if da == db {
+                Exact
+            } else {
+                Different
+            }
+        }
+    }
+}
+
+/// Canonical phone and its last four digits, for blocking keys; `None` if the text is not a phone.
+pub fn phone_keys(text: &str) -> Option<(String, Option<String>)> {
+    let p = Phone::parse(text).ok()?;
+    Some((p.canonical().to_string(), p.last4().map(str::to_string)))
+}
+
+/// Blocking fragments of an ID number: birth date part (`YYYYMMDD`) and the last four characters, when visible.
+pub fn id_keys(text: &str) -> (Option<String>, Option<String>, Option<String>) {
+    match IdNumber::parse(text) {
+        Ok(id) => {
+            let c = id.canonical();
+            let full = (!c.contains('*')).then(|| c.clone());
+            let birth = c.get(6..14).filter(|s| !s.contains('*')).map(str::to_string);
+            let last4 = c.get(14..18).filter(|s| !s.contains('*')).map(str::to_string);
+            (full, birth, last4)
+        }
+        Err(_) => (None, None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ComparisonLevel::*;
+
+    #[test]
+    fn ids() {
+        let full = "310101195001011234";
+        assert_eq!(compare_id_numbers(full, full), Exact);
+        assert_eq!(compare_id_numbers(full, "310101********1234"), VisibleDigitsAgree);
+        assert_eq!(compare_id_numbers(full, "310101********9999"), Different);
+        assert_eq!(compare_id_numbers(full, ""), Missing);
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(compare_phones("13812345678", "+86 138 1234 5678"), Exact);
+        assert_eq!(compare_phones("13812345678", "138****5678"), VisibleDigitsAgree);
+        assert_eq!(compare_phones("63281234", "021-63281234"), Exact);
+        assert_eq!(compare_phones("13812345678", "13912345670"), Different);
+        assert_eq!(compare_phones("", "13912345670"), Missing);
+    }
+}

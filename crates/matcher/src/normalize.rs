@@ -1,0 +1,394 @@
+//! Normalisation (规范化) of names and free text before comparison.
+//!
+//! - traditional → simplified characters (繁体 → 简体) through `ferrous-opencc` (pure Rust, Apache-2.0);
+//! - full-width → half-width (全角 → 半角);
+//! - removal of whitespace, punctuation and control characters, lower case for Latin letters;
+//! - pinyin (拼音) of every character with **all** readings of polyphonic characters (多音字), tone-marked
+//!   and toneless, so that homophones (同音字, 明/铭/鸣) compare as such;
+//! - small tables of shape-alike characters (形近字, 己/已) and of confusions common in Shanghai records
+//!   (沪语同音: 王/黄, 吴/胡) plus southern-accent pinyin folding (平翘舌 zh/z, 前后鼻音 in/ing, n/l), used as weaker
+//!   comparison levels.
+//!
+//! Every function here is total: any input (empty, emoji, control characters, mixed scripts) gives an output,
+//! never a panic.
+
+use std::sync::OnceLock;
+
+use ferrous_opencc::{OpenCC, config::BuiltinConfig};
+use pinyin::{ToPinyin, ToPinyinMulti};
+
+/// The process-wide traditional→simplified converter; `None` if it could not be built (then text is kept).
+fn t2s() -> Option<&'static OpenCC> {
+    static CONVERTER: OnceLock<Option<OpenCC>> = OnceLock::new();
+    CONVERTER
+        .get_or_init(|| OpenCC::from_config(BuiltinConfig::T2s).ok())
+        .as_ref()
+}
+
+/// Converts traditional characters to simplified ones (繁转简). ASCII-only text is returned unchanged.
+pub fn to_simplified(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    match t2s() {
+        Some(converter) => converter.convert(text),
+        None => text.to_string(),
+    }
+}
+
+/// Folds one full-width character (全角) to its half-width form (半角); other characters are returned as is.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Whether `c` is a CJK ideograph (汉字).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2EBEF | 0xF900..=0xFAFF | 0x3007)
+}
+
+/// Normalises free text for comparison: half-width, simplified, lower case, without whitespace, punctuation,
+/// symbols or control characters. Letters of every script, digits and ideographs are kept.
+pub fn normalize_text(text: &str) -> String {
+    let folded: String = text.chars().map(fold_width).collect();
+    let simplified = to_simplified(&folded);
+    simplified
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Normalises a person's name (姓名): like [`normalize_text`], but for Latin-script names single spaces between
+/// words are kept (`"Mary  Ann"` → `"mary ann"`), since word order matters there.
+pub fn normalize_name(text: &str) -> String {
+    let folded: String = text.chars().map(fold_width).collect();
+    let simplified = to_simplified(&folded);
+    let has_cjk = simplified.chars().any(is_cjk);
+    let mut out = String::with_capacity(simplified.len());
+    let mut pending_space = false;
+    for c in simplified.chars() {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() && !has_cjk {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '.' {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// One pronunciation (读音) of a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// With tone mark, e.g. `míng`.
+    pub toned: &'static str,
+    /// Without tone, e.g. `ming`.
+    pub toneless: &'static str,
+}
+
+/// All readings of a character (every reading of a polyphonic character 多音字); empty for non-Chinese characters.
+pub fn readings(c: char) -> Vec<Reading> {
+    match c.to_pinyin_multi() {
+        Some(multi) => multi
+            .into_iter()
+            .map(|p| Reading {
+                toned: p.with_tone(),
+                toneless: p.plain(),
+            })
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The toneless pinyin of a text, first (most common) reading of each character, syllables concatenated;
+/// non-Chinese alphanumerics are kept in lower case. Used as a blocking key (`"王明"` → `"wangming"`).
+pub fn pinyin_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for c in text.chars() {
+        match c.to_pinyin() {
+            Some(p) => out.push_str(p.plain()),
+            None => {
+                if c.is_alphanumeric() {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Folds a toneless syllable for southern (and Shanghai) accents: zh/ch/sh → z/c/s, initial n → l,
+/// final -ng → -n, initial h before u → f (胡/福 are often confused).
+pub fn fold_accent(syllable: &str) -> String {
+    let mut s = syllable.to_string();
+    for (from, to) in [("zh", "z"), ("ch", "c"), ("sh", "s")] {
+        if s.starts_with(from) {
+            s.replace_range(0..from.len(), to);
+        }
+    }
+    if s.starts_with('n') && s.len() > 1 {
+        s.replace_range(0..1, "l");
+    }
+    if s.ends_with("ng") && s.len() > 2 {
+        s.truncate(s.len() - 1);
+    }
+    if s.starts_with("hu") {
+        s.replace_range(0..1, "f");
+    }
+    s
+}
+
+/// Pairs of characters read alike in Shanghainese (沪语) or commonly confused by Shanghai clerks.
+const SHANGHAI_CONFUSIONS: &[(char, char)] = &[
+    ('王', '黄'),
+    ('吴', '胡'),
+    ('吴', '伍'),
+    ('胡', '伍'),
+    ('何', '胡'),
+    ('陈', '沈'),
+    ('陈', '程'),
+    ('金', '经'),
+    ('金', '京'),
+    ('范', '万'),
+    ('周', '邹'),
+    ('钱', '全'),
+    ('徐', '许'),
+    ('杨', '羊'),
+    ('姚', '杨'),
+    ('陆', '罗'),
+    ('戴', '代'),
+    ('顾', '古'),
+    ('朱', '诸'),
+    ('黄', '汪'),
+    ('华', '花'),
+];
+
+/// Pairs of shape-alike characters (形近字) often mistyped or misread in handwritten records.
+const SHAPE_ALIKE: &[(char, char)] = &[
+    ('己', '已'),
+    ('已', '巳'),
+    ('己', '巳'),
+    ('未', '末'),
+    ('土', '士'),
+    ('日', '曰'),
+    ('戊', '戌'),
+    ('戌', '戍'),
+    ('王', '玉'),
+    ('王', '主'),
+    ('大', '太'),
+    ('太', '犬'),
+    ('人', '入'),
+    ('天', '夭'),
+    ('千', '干'),
+    ('干', '于'),
+    ('毛', '手'),
+    ('刀', '力'),
+    ('田', '由'),
+    ('由', '甲'),
+    ('甲', '申'),
+    ('贝', '见'),
+    ('晴', '睛'),
+    ('候', '侯'),
+    ('明', '朋'),
+    ('李', '季'),
+    ('陈', '阵'),
+    ('刘', '浏'),
+    ('凤', '风'),
+    ('华', '毕'),
+    ('桂', '佳'),
+    ('梅', '海'),
+    ('军', '车'),
+    ('国', '围'),
+    ('宝', '室'),
+    ('珍', '诊'),
+    ('兰', '当'),
+    ('春', '椿'),
+    ('秀', '季'),
+    ('英', '荚'),
+    ('红', '江'),
+    ('芳', '劳'),
+    ('丽', '俪'),
+    ('娟', '绢'),
+    ('清', '请'),
+    ('林', '材'),
+    ('杰', '术'),
+    ('荣', '蓉'),
+    ('妹', '姝'),
+    ('伟', '玮'),
+    ('平', '乎'),
+    ('玲', '伶'),
+    ('霞', '葭'),
+    ('萍', '苹'),
+    ('琴', '芩'),
+    ('辉', '挥'),
+    ('斌', '赋'),
+    ('龙', '尤'),
+    ('文', '又'),
+    ('东', '冻'),
+    ('新', '亲'),
+    ('忠', '患'),
+];
+
+fn pair_in(table: &[(char, char)], a: char, b: char) -> bool {
+    table
+        .iter()
+        .any(|&(x, y)| (x == a && y == b) || (x == b && y == a))
+}
+
+/// Whether two characters are a listed shape-alike pair (形近字).
+pub fn shape_alike(a: char, b: char) -> bool {
+    pair_in(SHAPE_ALIKE, a, b)
+}
+
+/// Whether two characters are a listed Shanghai confusion (沪语同音/常见误记).
+pub fn shanghai_confusable(a: char, b: char) -> bool {
+    pair_in(SHANGHAI_CONFUSIONS, a, b)
+}
+
+/// How two characters relate, strongest relation first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CharRelation {
+    /// The same character.
+    Same,
+    /// They share a reading with the same tone (同音同调).
+    HomophoneToned,
+    /// They share a reading when tones are ignored (同音不同调).
+    HomophoneToneless,
+    /// They sound alike in a southern/Shanghai accent or are a listed Shanghai confusion (方言音近).
+    AccentAlike,
+    /// They look alike (形近).
+    ShapeAlike,
+    /// No known relation.
+    Unrelated,
+}
+
+/// Relation between two (already normalised) characters.
+pub fn char_relation(a: char, b: char) -> CharRelation {
+    if a == b {
+        return CharRelation::Same;
+    }
+    let ra = readings(a);
+    let rb = readings(b);
+    if !ra.is_empty() && !rb.is_empty() {
+        if ra.iter().any(|x| rb.iter().any(|y| x.toned == y.toned)) {
+            return CharRelation::HomophoneToned;
+        }
+        if ra.iter().any(|x| rb.iter().any(|y| x.toneless == y.toneless)) {
+            return CharRelation::HomophoneToneless;
+        }
+        if shanghai_confusable(a, b) {
+            return CharRelation::AccentAlike;
+        }
+        let fa: Vec<String> = ra.iter().map(|r| fold_accent(r.toneless)).collect();
+        if rb
+            .iter()
+            .any(|y| fa.iter().any(|x| *x == fold_accent(y.toneless)))
+        {
+            return CharRelation::AccentAlike;
+        }
+    }
+    if shape_alike(a, b) {
+        return CharRelation::ShapeAlike;
+    }
+    CharRelation::Unrelated
+}
+
+/// Damerau–Levenshtein distance (optimal string alignment) on characters, capped: returns `cap + 1` as soon as
+/// the distance is known to exceed `cap`. Cost is O(len_a · len_b) but inputs are short fields.
+pub fn edit_distance_capped(a: &str, b: &str, cap: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > cap {
+        return cap + 1;
+    }
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0usize; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > cap {
+            return cap + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n].min(cap + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traditional_to_simplified() {
+        assert_eq!(to_simplified("陳韋"), "陈韦");
+        assert_eq!(normalize_text("陳 大文"), "陈大文");
+        assert_eq!(to_simplified("abc"), "abc");
+    }
+
+    #[test]
+    fn width_and_punctuation() {
+        assert_eq!(normalize_text("ＡＢＣ１２３"), "abc123");
+        assert_eq!(normalize_text("王\u{3000}明。"), "王明");
+        assert_eq!(normalize_text("乔家路12弄-3号"), "乔家路12弄3号");
+        assert_eq!(normalize_name("  Mary   Ann "), "mary ann");
+        assert_eq!(normalize_name("王 小明"), "王小明");
+        assert_eq!(normalize_text(""), "");
+    }
+
+    #[test]
+    fn polyphonic_readings() {
+        let r = readings('重');
+        assert!(r.iter().any(|x| x.toneless == "zhong"));
+        assert!(r.iter().any(|x| x.toneless == "chong"));
+        assert!(readings('a').is_empty());
+    }
+
+    #[test]
+    fn relations() {
+        assert_eq!(char_relation('明', '铭'), CharRelation::HomophoneToned);
+        assert_eq!(char_relation('明', '鸣'), CharRelation::HomophoneToned);
+        assert_eq!(char_relation('王', '黄'), CharRelation::AccentAlike);
+        assert_eq!(char_relation('金', '京'), CharRelation::AccentAlike);
+        assert_eq!(char_relation('陈', '程'), CharRelation::AccentAlike);
+        assert_eq!(char_relation('己', '已'), CharRelation::ShapeAlike);
+        assert_eq!(char_relation('王', '李'), CharRelation::Unrelated);
+        assert_eq!(char_relation('🙂', '李'), CharRelation::Unrelated);
+    }
+
+    #[test]
+    fn pinyin_keys() {
+        assert_eq!(pinyin_key("王明"), "wangming");
+        assert_eq!(pinyin_key("Ann"), "ann");
+        assert_eq!(fold_accent("zhang"), "zan");
+        assert_eq!(fold_accent("ning"), "lin");
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(edit_distance_capped("stanley", "stanlye", 2), 1);
+        assert_eq!(edit_distance_capped("abc", "abc", 1), 0);
+        assert_eq!(edit_distance_capped("abc", "xyz", 1), 2);
+        assert_eq!(edit_distance_capped("", "ab", 1), 2);
+        assert_eq!(edit_distance_capped("19151111", "19151121", 1), 1);
+    }
+}
