@@ -2,10 +2,11 @@
 //! short detail for the evidence (e.g. the differing characters `明/铭`).
 
 use serde::{Deserialize, Serialize};
-use strsim::jaro_winkler;
 
 use crate::address::{AddressMatch, compare_addresses, parse_address};
-use crate::normalize::{CharRelation, char_relation, edit_distance_capped, is_cjk, normalize_name, pinyin_key};
+use crate::normalize::{
+    CharRelation, char_relation, edit_distance_capped, is_cjk, jaro_winkler, normalize_name, pinyin_key,
+};
 
 /// A discrete comparison level (比较等级) of one field of a pair of records. Which levels a field can take
 /// depends on its [`FieldKind`]; see [`FieldKind::levels`].
@@ -222,7 +223,7 @@ pub struct PreparedValue {
     /// Digits of a date as `YYYYMMDD` when the value parses as a date.
     pub date: Option<[u32; 3]>,
     /// The parsed address (addresses only).
-    pub address: Option<crate::address::Address>,
+    pub address: Option<Box<crate::address::Address>>,
 }
 
 impl PreparedValue {
@@ -246,7 +247,7 @@ pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
         FieldKind::Address => {
             let a = parse_address(&raw);
             v.norm = a.normalized.clone();
-            v.address = Some(a);
+            v.address = Some(Box::new(a));
         }
         FieldKind::Date => {
             v.norm = crate::normalize::normalize_text(&raw);
@@ -356,9 +357,7 @@ fn date_level(a: &PreparedValue, b: &PreparedValue) -> ComparisonLevel {
             } else if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] && x[1] != 0 && x[2] != 0 {
                 DayMonthSwapped
             } else if x[1] != 0 && x[2] != 0 && y[1] != 0 && y[2] != 0 {
-                let sx = format!("{:04}{:02}{:02}", x[0], x[1], x[2]);
-                let sy = format!("{:04}{:02}{:02}", y[0], y[1], y[2]);
-                if edit_distance_capped(&sx, &sy, 1) <= 1 {
+                if date_digits_one_edit(x, y) {
                     OneEdit
                 } else if x[0] == y[0] {
                     YearOnly
@@ -383,6 +382,22 @@ fn date_level(a: &PreparedValue, b: &PreparedValue) -> ComparisonLevel {
     }
 }
 
+/// Whether two complete dates differ by one digit substitution or one transposition of adjacent digits
+/// in their `YYYYMMDD` form.
+fn date_digits_one_edit(x: [u32; 3], y: [u32; 3]) -> bool {
+    let digits = |d: [u32; 3]| -> [u8; 8] {
+        let v = [d[0] / 1000 % 10, d[0] / 100 % 10, d[0] / 10 % 10, d[0] % 10, d[1] / 10 % 10, d[1] % 10, d[2] / 10 % 10, d[2] % 10];
+        v.map(|n| n as u8)
+    };
+    let (a, b) = (digits(x), digits(y));
+    let diff: Vec<usize> = (0..8).filter(|&i| a[i] != b[i]).collect();
+    match diff.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+        _ => false,
+    }
+}
+
 /// Compares two names: Chinese-aware when both contain ideographs, Latin (edits, Jaro–Winkler) otherwise.
 pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     use ComparisonLevel::*;
@@ -395,6 +410,9 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
             Normalised
         };
         return FieldComparison::plain(level);
+    }
+    if a.norm.is_ascii() || b.norm.is_ascii() {
+        return FieldComparison::plain(string_level(&a.norm, &b.norm));
     }
     let ca: Vec<char> = a.norm.chars().collect();
     let cb: Vec<char> = b.norm.chars().collect();

@@ -98,7 +98,7 @@ pub struct LinkSpec {
     /// Blocks producing more pairs than this are skipped (default 200,000).
     #[serde(default = "default_max_block")]
     pub max_block_pairs: usize,
-    /// Random pairs sampled to estimate u (default 100,000).
+    /// Random pairs sampled to estimate u (default 30,000).
     #[serde(default = "default_u_samples")]
     pub u_samples: usize,
     /// Maximum EM iterations (default 50).
@@ -113,7 +113,7 @@ fn default_max_block() -> usize {
     200_000
 }
 fn default_u_samples() -> usize {
-    100_000
+    30_000
 }
 fn default_em_iterations() -> usize {
     50

@@ -54,6 +54,13 @@ pub fn is_cjk(c: char) -> bool {
 /// Normalises free text for comparison: half-width, simplified, lower case, without whitespace, punctuation,
 /// symbols or control characters. Letters of every script, digits and ideographs are kept.
 pub fn normalize_text(text: &str) -> String {
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     let folded: String = text.chars().map(fold_width).collect();
     let simplified = to_simplified(&folded);
     simplified
@@ -66,8 +73,12 @@ pub fn normalize_text(text: &str) -> String {
 /// Normalises a person's name (姓名): like [`normalize_text`], but for Latin-script names single spaces between
 /// words are kept (`"Mary  Ann"` → `"mary ann"`), since word order matters there.
 pub fn normalize_name(text: &str) -> String {
-    let folded: String = text.chars().map(fold_width).collect();
-    let simplified = to_simplified(&folded);
+    let simplified = if text.is_ascii() {
+        text.to_string()
+    } else {
+        let folded: String = text.chars().map(fold_width).collect();
+        to_simplified(&folded)
+    };
     let has_cjk = simplified.chars().any(is_cjk);
     let mut out = String::with_capacity(simplified.len());
     let mut pending_space = false;
@@ -302,17 +313,44 @@ pub fn char_relation(a: char, b: char) -> CharRelation {
 }
 
 /// Damerau–Levenshtein distance (optimal string alignment) on characters, capped: returns `cap + 1` as soon as
-/// the distance is known to exceed `cap`. Cost is O(len_a · len_b) but inputs are short fields.
+/// the distance is known to exceed `cap`. Cost is O(len_a · len_b) but inputs are short fields; ASCII inputs are
+/// compared on bytes without allocation.
 pub fn edit_distance_capped(a: &str, b: &str, cap: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a == b {
+        return 0;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        osa_capped(a.as_bytes(), b.as_bytes(), cap)
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        osa_capped(&a, &b, cap)
+    }
+}
+
+fn osa_capped<T: Eq>(a: &[T], b: &[T], cap: usize) -> usize {
     if a.len().abs_diff(b.len()) > cap {
         return cap + 1;
     }
     let n = b.len();
-    let mut prev2 = vec![0usize; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0usize; n + 1];
+    const STACK: usize = 64;
+    let mut s0 = [0usize; STACK];
+    let mut s1 = [0usize; STACK];
+    let mut s2 = [0usize; STACK];
+    let mut h0;
+    let mut h1;
+    let mut h2;
+    let (mut prev2, mut prev, mut cur): (&mut [usize], &mut [usize], &mut [usize]) = if n < STACK {
+        (&mut s0[..=n], &mut s1[..=n], &mut s2[..=n])
+    } else {
+        h0 = vec![0usize; n + 1];
+        h1 = vec![0usize; n + 1];
+        h2 = vec![0usize; n + 1];
+        (&mut h0[..], &mut h1[..], &mut h2[..])
+    };
+    for (j, v) in prev.iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -334,8 +372,72 @@ pub fn edit_distance_capped(a: &str, b: &str, cap: usize) -> usize {
     prev[n].min(cap + 1)
 }
 
+/// Jaro–Winkler similarity (prefix scale 0.1, up to 4 characters) in \[0, 1\]; ASCII inputs up to 64 bytes are
+/// handled without allocation.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        let jaro = jaro_ascii(x, y);
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        jaro + prefix as f64 * 0.1 * (1.0 - jaro)
+    } else {
+        strsim::jaro_winkler(a, b)
+    }
+}
+
+fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut used_b: u64 = 0;
+    let mut matched_a: u64 = 0;
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if used_b & (1 << j) == 0 && b[j] == c {
+                used_b |= 1 << j;
+                matched_a |= 1 << i;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        if matched_a & (1 << i) == 0 {
+            continue;
+        }
+        while used_b & (1 << j) == 0 {
+            j += 1;
+        }
+        if b[j] != c {
+            transpositions += 1;
+        }
+        j += 1;
+    }
+    let m = matches as f64;
+    (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn jaro_winkler_matches_strsim() {
+        for (a, b) in [("martha", "marhta"), ("dixon", "dicksonx"), ("abc", "xyz"), ("a", "a"), ("michaela", "michelle")] {
+            assert!((jaro_winkler(a, b) - strsim::jaro_winkler(a, b)).abs() < 1e-9, "{a} {b}");
+        }
+    }
+
     use super::*;
 
     #[test]
