@@ -42,14 +42,24 @@ fn main() -> ExitCode {
             result.stats.candidate_pairs,
             result.stats.em_iterations,
             result.stats.expected_matches,
-            result.pairs.iter().filter(|p| p.score >= spec.threshold).count()
+            result
+                .pairs
+                .iter()
+                .filter(|p| p.score >= spec.threshold)
+                .count()
         );
         eprintln!("linkage time {:.3} s", linked.as_secs_f64());
         if let Some(truth) = &truth {
             let m = evaluate(&result.pairs, truth, spec.threshold)?;
             println!(
                 "threshold {:.2}: precision {:.4} recall {:.4} F1 {:.4} (TP {} FP {} FN {})",
-                m.threshold, m.precision, m.recall, m.f1, m.true_positives, m.false_positives, m.false_negatives
+                m.threshold,
+                m.precision,
+                m.recall,
+                m.f1,
+                m.true_positives,
+                m.false_positives,
+                m.false_negatives
             );
         }
         Ok(())

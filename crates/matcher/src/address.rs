@@ -180,7 +180,19 @@ pub fn normalize_address(text: &str) -> String {
             let before_ok = start > 0
                 && matches!(
                     cleaned[start - 1],
-                    '路' | '街' | '巷' | '浜' | '弄' | '号' | '道' | '里' | '坊' | '村' | '幢' | '栋' | '-' | '楼'
+                    '路' | '街'
+                        | '巷'
+                        | '浜'
+                        | '弄'
+                        | '号'
+                        | '道'
+                        | '里'
+                        | '坊'
+                        | '村'
+                        | '幢'
+                        | '栋'
+                        | '-'
+                        | '楼'
                 );
             if before_ok && starts_with_unit(&cleaned[end..]) {
                 if let Some(v) = parse_chinese_number(&run) {
@@ -201,7 +213,11 @@ pub fn normalize_address(text: &str) -> String {
 
 fn strip_zeros(digits: &str) -> String {
     let t = digits.trim_start_matches('0');
-    if t.is_empty() { "0".to_string() } else { t.to_string() }
+    if t.is_empty() {
+        "0".to_string()
+    } else {
+        t.to_string()
+    }
 }
 
 /// Parses a Shanghai-style address into its components. Never fails; unparsed text stays in `road`.
@@ -365,33 +381,35 @@ fn parse_numbers(tail: &str, addr: &mut Address) {
     }
 }
 
-fn both_equal(a: &Option<String>, b: &Option<String>) -> bool {
-    a == b
+/// The components that decide an address comparison, generic over how a component is stored (text here,
+/// interned symbols in the index). `road` holds the whole normalised text when no road was recognised; `room`
+/// folds building, floor and room together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AddressParts<T> {
+    pub district: Option<T>,
+    pub road: Option<T>,
+    pub lane: Option<T>,
+    pub branch_lane: Option<T>,
+    pub number: Option<T>,
+    pub room: Option<T>,
 }
 
-fn conflict(a: &Option<String>, b: &Option<String>) -> bool {
+fn conflict<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x != y)
 }
 
-/// Compares two parsed addresses (地址比较).
-pub fn compare_addresses(a: &Address, b: &Address) -> AddressMatch {
-    if a.normalized.is_empty() || b.normalized.is_empty() {
-        return AddressMatch::Missing;
-    }
+/// Compares address components (see [`compare_addresses`]). A missing road on either side gives `Missing`.
+pub(crate) fn compare_parts<T: PartialEq>(
+    a: &AddressParts<T>,
+    b: &AddressParts<T>,
+) -> AddressMatch {
     let (Some(road_a), Some(road_b)) = (&a.road, &b.road) else {
-        return if a.normalized == b.normalized {
-            AddressMatch::Exact
-        } else {
-            AddressMatch::Missing
-        };
+        return AddressMatch::Missing;
     };
     if road_a != road_b || conflict(&a.district, &b.district) {
         return AddressMatch::Different;
     }
-    if conflict(&a.subdistrict, &b.subdistrict) && a.lane.is_none() && a.number.is_none() {
-        return AddressMatch::Different;
-    }
-    if !both_equal(&a.lane, &b.lane) {
+    if a.lane != b.lane {
         return AddressMatch::SameRoad;
     }
     if a.number != b.number || conflict(&a.branch_lane, &b.branch_lane) {
@@ -402,23 +420,52 @@ pub fn compare_addresses(a: &Address, b: &Address) -> AddressMatch {
         };
     }
     if a.number.is_none() && a.lane.is_none() {
-        return if a.normalized == b.normalized {
+        return if a.room == b.room {
             AddressMatch::Exact
         } else {
             AddressMatch::SameRoad
         };
     }
-    if conflict(&a.room, &b.room) || conflict(&a.building, &b.building) || conflict(&a.floor, &b.floor)
-    {
-        return AddressMatch::SameBuilding;
-    }
-    if a.room.is_some() != b.room.is_some() {
+    if a.room != b.room {
         return AddressMatch::SameBuilding;
     }
     AddressMatch::Exact
 }
 
+/// Compares two parsed addresses (地址比较).
+pub fn compare_addresses(a: &Address, b: &Address) -> AddressMatch {
+    if a.normalized.is_empty() || b.normalized.is_empty() {
+        return AddressMatch::Missing;
+    }
+    compare_parts(&a.parts(), &b.parts())
+}
+
 impl Address {
+    /// The deciding components (see [`AddressParts`]).
+    pub(crate) fn parts(&self) -> AddressParts<String> {
+        let room = if self.building.is_some() || self.floor.is_some() || self.room.is_some() {
+            Some(format!(
+                "{}|{}|{}",
+                self.building.as_deref().unwrap_or(""),
+                self.floor.as_deref().unwrap_or(""),
+                self.room.as_deref().unwrap_or("")
+            ))
+        } else {
+            None
+        };
+        AddressParts {
+            district: self.district.clone(),
+            road: self
+                .road
+                .clone()
+                .or_else(|| (!self.normalized.is_empty()).then(|| self.normalized.clone())),
+            lane: self.lane.clone(),
+            branch_lane: self.branch_lane.clone(),
+            number: self.number.clone(),
+            room,
+        }
+    }
+
     /// The road + lane key (`乔家路|12`) used for blocking, if the road is known.
     pub fn road_lane_key(&self) -> Option<String> {
         let road = self.road.as_ref()?;
@@ -500,17 +547,38 @@ mod tests {
     #[test]
     fn levels() {
         let a = parse_address("乔家路12弄3号201室");
-        assert_eq!(compare_addresses(&a, &parse_address("乔家路12弄3号")), AddressMatch::SameBuilding);
-        assert_eq!(compare_addresses(&a, &parse_address("乔家路12弄5号")), AddressMatch::SameLane);
-        assert_eq!(compare_addresses(&a, &parse_address("乔家路30弄5号")), AddressMatch::SameRoad);
-        assert_eq!(compare_addresses(&a, &parse_address("复兴东路30弄5号")), AddressMatch::Different);
-        assert_eq!(compare_addresses(&a, &parse_address("")), AddressMatch::Missing);
         assert_eq!(
-            compare_addresses(&parse_address("卢湾区顺昌路5号"), &parse_address("黄浦区顺昌路5号")),
+            compare_addresses(&a, &parse_address("乔家路12弄3号")),
+            AddressMatch::SameBuilding
+        );
+        assert_eq!(
+            compare_addresses(&a, &parse_address("乔家路12弄5号")),
+            AddressMatch::SameLane
+        );
+        assert_eq!(
+            compare_addresses(&a, &parse_address("乔家路30弄5号")),
+            AddressMatch::SameRoad
+        );
+        assert_eq!(
+            compare_addresses(&a, &parse_address("复兴东路30弄5号")),
+            AddressMatch::Different
+        );
+        assert_eq!(
+            compare_addresses(&a, &parse_address("")),
+            AddressMatch::Missing
+        );
+        assert_eq!(
+            compare_addresses(
+                &parse_address("卢湾区顺昌路5号"),
+                &parse_address("黄浦区顺昌路5号")
+            ),
             AddressMatch::Exact
         );
         assert_eq!(
-            compare_addresses(&parse_address("徐汇区顺昌路5号"), &parse_address("黄浦区顺昌路5号")),
+            compare_addresses(
+                &parse_address("徐汇区顺昌路5号"),
+                &parse_address("黄浦区顺昌路5号")
+            ),
             AddressMatch::Different
         );
     }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{AddressMatch, compare_addresses, parse_address};
 use crate::normalize::{
-    CharRelation, char_relation, edit_distance_capped, is_cjk, jaro_winkler, normalize_name, pinyin_key,
+    CharRelation, char_relation, edit_distance_capped, is_cjk, jaro_winkler, normalize_name,
+    pinyin_key,
 };
 
 /// A discrete comparison level (比较等级) of one field of a pair of records. Which levels a field can take
@@ -150,7 +151,13 @@ impl FieldKind {
             FieldKind::Date => &[Exact, DayMonthSwapped, OneEdit, YearOnly, Different],
             FieldKind::Numeric => &[Exact, OneEdit, Different],
             FieldKind::Address => &[Exact, SameBuilding, SameLane, SameRoad, Different],
-            FieldKind::IdNumber => &[Exact, VisibleDigitsAgree, OneEdit, IdRegionBirthAgree, Different],
+            FieldKind::IdNumber => &[
+                Exact,
+                VisibleDigitsAgree,
+                OneEdit,
+                IdRegionBirthAgree,
+                Different,
+            ],
             FieldKind::Phone => &[Exact, VisibleDigitsAgree, OneEdit, Different],
         }
     }
@@ -207,7 +214,10 @@ pub struct FieldComparison {
 
 impl FieldComparison {
     fn plain(level: ComparisonLevel) -> Self {
-        Self { level, detail: None }
+        Self {
+            level,
+            detail: None,
+        }
     }
 }
 
@@ -299,7 +309,9 @@ pub fn compare(kind: FieldKind, a: &PreparedValue, b: &PreparedValue) -> FieldCo
         return FieldComparison::plain(Missing);
     }
     match kind {
-        FieldKind::Exact => FieldComparison::plain(if a.norm == b.norm { Exact } else { Different }),
+        FieldKind::Exact => {
+            FieldComparison::plain(if a.norm == b.norm { Exact } else { Different })
+        }
         FieldKind::String => FieldComparison::plain(string_level(&a.norm, &b.norm)),
         FieldKind::Numeric => FieldComparison::plain(if a.norm == b.norm {
             Exact
@@ -324,7 +336,9 @@ pub fn compare(kind: FieldKind, a: &PreparedValue, b: &PreparedValue) -> FieldCo
             },
             _ => FieldComparison::plain(Missing),
         },
-        FieldKind::IdNumber => FieldComparison::plain(crate::ids::compare_id_numbers(&a.raw, &b.raw)),
+        FieldKind::IdNumber => {
+            FieldComparison::plain(crate::ids::compare_id_numbers(&a.raw, &b.raw))
+        }
         FieldKind::Phone => FieldComparison::plain(crate::ids::compare_phones(&a.raw, &b.raw)),
     }
 }
@@ -351,25 +365,7 @@ pub fn string_level(a: &str, b: &str) -> ComparisonLevel {
 fn date_level(a: &PreparedValue, b: &PreparedValue) -> ComparisonLevel {
     use ComparisonLevel::*;
     match (a.date, b.date) {
-        (Some(x), Some(y)) => {
-            if x == y && x[1] != 0 && x[2] != 0 {
-                Exact
-            } else if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] && x[1] != 0 && x[2] != 0 {
-                DayMonthSwapped
-            } else if x[1] != 0 && x[2] != 0 && y[1] != 0 && y[2] != 0 {
-                if date_digits_one_edit(x, y) {
-                    OneEdit
-                } else if x[0] == y[0] {
-                    YearOnly
-                } else {
-                    Different
-                }
-            } else if x[0] == y[0] {
-                YearOnly
-            } else {
-                Different
-            }
-        }
+        (Some(x), Some(y)) => compare_date_parts(x, y),
         _ => {
             if a.norm == b.norm {
                 Exact
@@ -382,11 +378,44 @@ fn date_level(a: &PreparedValue, b: &PreparedValue) -> ComparisonLevel {
     }
 }
 
+/// Compares two dates given as `[year, month, day]` (0 = unknown month/day): exact, day/month swapped, one digit
+/// off, same year, different.
+pub fn compare_date_parts(x: [u32; 3], y: [u32; 3]) -> ComparisonLevel {
+    use ComparisonLevel::*;
+    let complete = |d: [u32; 3]| d[1] != 0 && d[2] != 0;
+    if x == y && complete(x) {
+        Exact
+    } else if complete(x) && complete(y) {
+        if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] {
+            DayMonthSwapped
+        } else if date_digits_one_edit(x, y) {
+            OneEdit
+        } else if x[0] == y[0] {
+            YearOnly
+        } else {
+            Different
+        }
+    } else if x[0] == y[0] {
+        YearOnly
+    } else {
+        Different
+    }
+}
+
 /// Whether two complete dates differ by one digit substitution or one transposition of adjacent digits
 /// in their `YYYYMMDD` form.
 fn date_digits_one_edit(x: [u32; 3], y: [u32; 3]) -> bool {
     let digits = |d: [u32; 3]| -> [u8; 8] {
-        let v = [d[0] / 1000 % 10, d[0] / 100 % 10, d[0] / 10 % 10, d[0] % 10, d[1] / 10 % 10, d[1] % 10, d[2] / 10 % 10, d[2] % 10];
+        let v = [
+            d[0] / 1000 % 10,
+            d[0] / 100 % 10,
+            d[0] / 10 % 10,
+            d[0] % 10,
+            d[1] / 10 % 10,
+            d[1] % 10,
+            d[2] / 10 % 10,
+            d[2] % 10,
+        ];
         v.map(|n| n as u8)
     };
     let (a, b) = (digits(x), digits(y));
@@ -402,7 +431,11 @@ fn date_digits_one_edit(x: [u32; 3], y: [u32; 3]) -> bool {
 pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     use ComparisonLevel::*;
     if a.norm == b.norm {
-        let level = if a.raw.chars().filter(|c| !c.is_whitespace()).eq(b.raw.chars().filter(|c| !c.is_whitespace()))
+        let level = if a
+            .raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .eq(b.raw.chars().filter(|c| !c.is_whitespace()))
             || a.raw.is_ascii()
         {
             Exact
@@ -447,11 +480,17 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
             return FieldComparison { level, detail };
         }
         if unrelated == 1 && pairs.len() == 1 {
-            return FieldComparison { level: OneEdit, detail };
+            return FieldComparison {
+                level: OneEdit,
+                detail,
+            };
         }
         // Transposed characters (明小 / 小明).
         if edit_distance_capped(&a.norm, &b.norm, 1) <= 1 {
-            return FieldComparison { level: OneEdit, detail };
+            return FieldComparison {
+                level: OneEdit,
+                detail,
+            };
         }
     } else if edit_distance_capped(&a.norm, &b.norm, 1) <= 1 {
         return FieldComparison {
@@ -459,8 +498,16 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
             detail: Some(format!("{}/{}", a.norm, b.norm)),
         };
     }
-    let pa = if a.pinyin.is_empty() { pinyin_key(&a.norm) } else { a.pinyin.clone() };
-    let pb = if b.pinyin.is_empty() { pinyin_key(&b.norm) } else { b.pinyin.clone() };
+    let pa = if a.pinyin.is_empty() {
+        pinyin_key(&a.norm)
+    } else {
+        a.pinyin.clone()
+    };
+    let pb = if b.pinyin.is_empty() {
+        pinyin_key(&b.norm)
+    } else {
+        b.pinyin.clone()
+    };
     let jw = jaro_winkler(&pa, &pb);
     let level = if jw >= 0.92 {
         SimilarHigh
@@ -469,7 +516,10 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     } else {
         Different
     };
-    FieldComparison { level, detail: None }
+    FieldComparison {
+        level,
+        detail: None,
+    }
 }
 
 #[cfg(test)]
@@ -478,7 +528,11 @@ mod tests {
     use ComparisonLevel::*;
 
     fn names(a: &str, b: &str) -> FieldComparison {
-        compare(FieldKind::Name, &prepare(FieldKind::Name, a), &prepare(FieldKind::Name, b))
+        compare(
+            FieldKind::Name,
+            &prepare(FieldKind::Name, a),
+            &prepare(FieldKind::Name, b),
+        )
     }
 
     #[test]
@@ -507,7 +561,14 @@ mod tests {
 
     #[test]
     fn dates() {
-        let d = |a: &str, b: &str| compare(FieldKind::Date, &prepare(FieldKind::Date, a), &prepare(FieldKind::Date, b)).level;
+        let d = |a: &str, b: &str| {
+            compare(
+                FieldKind::Date,
+                &prepare(FieldKind::Date, a),
+                &prepare(FieldKind::Date, b),
+            )
+            .level
+        };
         assert_eq!(d("19151111", "1915-11-11"), Exact);
         assert_eq!(d("19150311", "19151103"), DayMonthSwapped);
         assert_eq!(d("19151111", "19151121"), OneEdit);

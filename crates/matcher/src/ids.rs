@@ -18,11 +18,18 @@ pub fn compare_id_numbers(a: &str, b: &str) -> ComparisonLevel {
             }
             match x.visible_positions_agree(&y) {
                 Some((agree, compared)) if agree == compared && compared >= 8 => {
-                    if compared == 18 { Exact } else { VisibleDigitsAgree }
+                    if compared == 18 {
+                        Exact
+                    } else {
+                        VisibleDigitsAgree
+                    }
                 }
                 Some((agree, compared)) if compared == 18 && agree == 17 => OneEdit,
                 _ => {
-                    if !cx.contains('*') && !cy.contains('*') && edit_distance_capped(&cx, &cy, 1) <= 1 {
+                    if !cx.contains('*')
+                        && !cy.contains('*')
+                        && edit_distance_capped(&cx, &cy, 1) <= 1
+                    {
                         OneEdit
                     } else if x.region_code().is_some()
                         && x.region_code() == y.region_code()
@@ -101,8 +108,14 @@ pub fn id_keys(text: &str) -> (Option<String>, Option<String>, Option<String>) {
         Ok(id) => {
             let c = id.canonical();
             let full = (!c.contains('*')).then(|| c.clone());
-            let birth = c.get(6..14).filter(|s| !s.contains('*')).map(str::to_string);
-            let last4 = c.get(14..18).filter(|s| !s.contains('*')).map(str::to_string);
+            let birth = c
+                .get(6..14)
+                .filter(|s| !s.contains('*'))
+                .map(str::to_string);
+            let last4 = c
+                .get(14..18)
+                .filter(|s| !s.contains('*'))
+                .map(str::to_string);
             (full, birth, last4)
         }
         Err(_) => (None, None, None),
@@ -118,7 +131,10 @@ mod tests {
     fn ids() {
         let full = "310101195001011234";
         assert_eq!(compare_id_numbers(full, full), Exact);
-        assert_eq!(compare_id_numbers(full, "310101********1234"), VisibleDigitsAgree);
+        assert_eq!(
+            compare_id_numbers(full, "310101********1234"),
+            VisibleDigitsAgree
+        );
         assert_eq!(compare_id_numbers(full, "310101********9999"), Different);
         assert_eq!(compare_id_numbers(full, ""), Missing);
     }
@@ -126,7 +142,10 @@ mod tests {
     #[test]
     fn phones() {
         assert_eq!(compare_phones("13812345678", "+86 138 1234 5678"), Exact);
-        assert_eq!(compare_phones("13812345678", "138****5678"), VisibleDigitsAgree);
+        assert_eq!(
+            compare_phones("13812345678", "138****5678"),
+            VisibleDigitsAgree
+        );
         assert_eq!(compare_phones("63281234", "021-63281234"), Exact);
         assert_eq!(compare_phones("13812345678", "13912345670"), Different);
         assert_eq!(compare_phones("", "13912345670"), Missing);

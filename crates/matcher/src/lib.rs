@@ -3,6 +3,7 @@ pub mod address;
 pub mod compare;
 pub mod error;
 pub mod ids;
+pub mod index;
 pub mod link;
 pub mod model;
 pub mod normalize;

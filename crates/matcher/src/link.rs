@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{ComparisonLevel, FieldComparison, FieldKind, PreparedValue, compare, prepare};
+use crate::compare::{
+    ComparisonLevel, FieldComparison, FieldKind, PreparedValue, compare, prepare,
+};
 use crate::error::LinkError;
 use crate::model::{Evidence, FieldModel, MISSING_CODE, Model};
 
@@ -122,7 +124,8 @@ fn default_em_iterations() -> usize {
 impl LinkSpec {
     /// Parses a spec from TOML text and checks it.
     pub fn from_toml(text: &str) -> Result<Self, LinkError> {
-        let spec: LinkSpec = toml::from_str(text).map_err(|e| LinkError::SpecParse(e.to_string()))?;
+        let spec: LinkSpec =
+            toml::from_str(text).map_err(|e| LinkError::SpecParse(e.to_string()))?;
         spec.validate()?;
         Ok(spec)
     }
@@ -142,17 +145,25 @@ impl LinkSpec {
             return Err(LinkError::SpecInvalid("没有比较字段 / no [[field]]".into()));
         }
         if self.fields.len() > 64 {
-            return Err(LinkError::SpecInvalid("比较字段超过 64 个 / more than 64 fields".into()));
+            return Err(LinkError::SpecInvalid(
+                "比较字段超过 64 个 / more than 64 fields".into(),
+            ));
         }
         if self.blocking.is_empty() {
-            return Err(LinkError::SpecInvalid("没有分块规则 / no [[blocking]] rule".into()));
+            return Err(LinkError::SpecInvalid(
+                "没有分块规则 / no [[blocking]] rule".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(LinkError::SpecInvalid("阈值须在 0 与 1 之间 / threshold must be in [0, 1]".into()));
+            return Err(LinkError::SpecInvalid(
+                "阈值须在 0 与 1 之间 / threshold must be in [0, 1]".into(),
+            ));
         }
         let names: HashSet<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         if names.len() != self.fields.len() {
-            return Err(LinkError::SpecInvalid("字段名重复 / duplicate field name".into()));
+            return Err(LinkError::SpecInvalid(
+                "字段名重复 / duplicate field name".into(),
+            ));
         }
         for f in &self.fields {
             if let Some(s) = &f.swap_with {
@@ -165,7 +176,9 @@ impl LinkSpec {
         }
         for rule in &self.blocking {
             if rule.fields.is_empty() {
-                return Err(LinkError::SpecInvalid("分块规则为空 / empty blocking rule".into()));
+                return Err(LinkError::SpecInvalid(
+                    "分块规则为空 / empty blocking rule".into(),
+                ));
             }
             for name in &rule.fields {
                 if !names.contains(name.as_str()) {
@@ -247,7 +260,11 @@ struct Table {
     values: Vec<Vec<PreparedValue>>,
 }
 
-fn read_table(path: &Path, id_col: &str, columns: &[(&str, FieldKind)]) -> Result<Table, LinkError> {
+fn read_table(
+    path: &Path,
+    id_col: &str,
+    columns: &[(&str, FieldKind)],
+) -> Result<Table, LinkError> {
     let csv_err = |e: csv::Error| LinkError::Csv {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -267,7 +284,10 @@ fn read_table(path: &Path, id_col: &str, columns: &[(&str, FieldKind)]) -> Resul
             })
     };
     let id_idx = find(id_col)?;
-    let idx: Vec<usize> = columns.iter().map(|(c, _)| find(c)).collect::<Result<_, _>>()?;
+    let idx: Vec<usize> = columns
+        .iter()
+        .map(|(c, _)| find(c))
+        .collect::<Result<_, _>>()?;
     let mut ids = Vec::new();
     let mut values: Vec<Vec<PreparedValue>> = vec![Vec::new(); columns.len()];
     for row in reader.records() {
@@ -305,14 +325,23 @@ fn block_key(table: &Table, fields: &[usize], prefix: Option<usize>, rec: usize)
 }
 
 /// Compares all fields of record `i` of A with record `j` of B.
-fn compare_pair(spec: &LinkSpec, swap: &[Option<usize>], a: &Table, b: &Table, i: usize, j: usize) -> Vec<FieldComparison> {
+fn compare_pair(
+    spec: &LinkSpec,
+    swap: &[Option<usize>],
+    a: &Table,
+    b: &Table,
+    i: usize,
+    j: usize,
+) -> Vec<FieldComparison> {
     let mut out = Vec::with_capacity(spec.fields.len());
     for (f, fs) in spec.fields.iter().enumerate() {
         let mut c = compare(fs.kind, &a.values[f][i], &b.values[f][j]);
         if let Some(g) = swap[f] {
             let weak = matches!(
                 c.level,
-                ComparisonLevel::Different | ComparisonLevel::SimilarMid | ComparisonLevel::SimilarHigh
+                ComparisonLevel::Different
+                    | ComparisonLevel::SimilarMid
+                    | ComparisonLevel::SimilarHigh
             );
             if weak {
                 let x = compare(fs.kind, &a.values[f][i], &b.values[g][j]).level;
@@ -320,7 +349,9 @@ fn compare_pair(spec: &LinkSpec, swap: &[Option<usize>], a: &Table, b: &Table, i
                 let close = |l: ComparisonLevel| {
                     matches!(
                         l,
-                        ComparisonLevel::Exact | ComparisonLevel::Normalised | ComparisonLevel::OneEdit
+                        ComparisonLevel::Exact
+                            | ComparisonLevel::Normalised
+                            | ComparisonLevel::OneEdit
                     )
                 };
                 if close(x) && (close(y) || y == ComparisonLevel::Missing) {
@@ -349,7 +380,11 @@ impl SplitMix {
     }
 
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
     }
 }
 
@@ -378,7 +413,11 @@ pub fn link_files(spec: &LinkSpec, a: &Path, b: &Path) -> Result<LinkResult, Lin
     let swap: Vec<Option<usize>> = spec
         .fields
         .iter()
-        .map(|f| f.swap_with.as_deref().and_then(|s| field_index.get(s).copied()))
+        .map(|f| {
+            f.swap_with
+                .as_deref()
+                .and_then(|s| field_index.get(s).copied())
+        })
         .collect();
 
     // Candidate pairs: union of blocking rules.
@@ -507,8 +546,15 @@ pub fn write_pairs_csv(pairs: &[ScoredPair], path: &Path) -> Result<(), LinkErro
         message,
     };
     let mut w = csv::Writer::from_path(path).map_err(|e| werr(e.to_string()))?;
-    w.write_record(["id_a", "id_b", "score", "match_weight", "evidence_zh", "evidence_en"])
-        .map_err(|e| werr(e.to_string()))?;
+    w.write_record([
+        "id_a",
+        "id_b",
+        "score",
+        "match_weight",
+        "evidence_zh",
+        "evidence_en",
+    ])
+    .map_err(|e| werr(e.to_string()))?;
     for p in pairs {
         w.write_record([
             p.id_a.as_str(),
@@ -524,7 +570,11 @@ pub fn write_pairs_csv(pairs: &[ScoredPair], path: &Path) -> Result<(), LinkErro
 }
 
 /// Evaluates pairs against a truth CSV with columns `id_a,id_b` (one row per true link).
-pub fn evaluate(pairs: &[ScoredPair], truth_path: &Path, threshold: f64) -> Result<Metrics, LinkError> {
+pub fn evaluate(
+    pairs: &[ScoredPair],
+    truth_path: &Path,
+    threshold: f64,
+) -> Result<Metrics, LinkError> {
     let path: PathBuf = truth_path.to_path_buf();
     let csv_err = |e: csv::Error| LinkError::Csv {
         path: path.clone(),
@@ -561,8 +611,16 @@ pub fn evaluate(pairs: &[ScoredPair], truth_path: &Path, threshold: f64) -> Resu
     let tp = predicted.intersection(&truth).count();
     let fp = predicted.len() - tp;
     let fn_ = truth.len() - tp;
-    let precision = if predicted.is_empty() { 0.0 } else { tp as f64 / predicted.len() as f64 };
-    let recall = if truth.is_empty() { 0.0 } else { tp as f64 / truth.len() as f64 };
+    let precision = if predicted.is_empty() {
+        0.0
+    } else {
+        tp as f64 / predicted.len() as f64
+    };
+    let recall = if truth.is_empty() {
+        0.0
+    } else {
+        tp as f64 / truth.len() as f64
+    };
     let f1 = if precision + recall > 0.0 {
         2.0 * precision * recall / (precision + recall)
     } else {

@@ -79,7 +79,9 @@ impl FieldModel {
 
     /// The weight of a code (0 for missing).
     pub fn weight(&self, code: u8) -> f64 {
-        self.levels.get(usize::from(code)).map_or(0.0, LevelParams::weight)
+        self.levels
+            .get(usize::from(code))
+            .map_or(0.0, LevelParams::weight)
     }
 }
 
@@ -236,7 +238,12 @@ impl Model {
     /// Estimates `m` (and the share of matches) by EM on unlabelled candidate pairs, `u` of the random
     /// population being kept. `total_pairs` is the size of the whole comparison space (|A|·|B|); λ is set to the
     /// expected number of matches divided by it.
-    pub fn train_em(&mut self, candidate_codes: &[u8], total_pairs: f64, max_iterations: usize) -> EmReport {
+    pub fn train_em(
+        &mut self,
+        candidate_codes: &[u8],
+        total_pairs: f64,
+        max_iterations: usize,
+    ) -> EmReport {
         let nf = self.fields.len();
         let mut report = EmReport {
             iterations: 0,
@@ -346,7 +353,11 @@ impl Model {
 
     /// Builds the evidence of a pair from its field comparisons. `versus_zh` optionally names, per field, the
     /// query-side field it was compared with (rendered `原地址 = 户籍地址`).
-    pub fn evidence(&self, comparisons: &[FieldComparison], versus_zh: &[Option<&str>]) -> Evidence {
+    pub fn evidence(
+        &self,
+        comparisons: &[FieldComparison],
+        versus_zh: &[Option<&str>],
+    ) -> Evidence {
         let fields = self
             .fields
             .iter()
@@ -433,8 +444,14 @@ mod tests {
         let m = two_field_model();
         let ev = m.evidence(
             &[
-                FieldComparison { level: ComparisonLevel::Homophone, detail: Some("明/铭".into()) },
-                FieldComparison { level: ComparisonLevel::Exact, detail: None },
+                FieldComparison {
+                    level: ComparisonLevel::Homophone,
+                    detail: Some("明/铭".into()),
+                },
+                FieldComparison {
+                    level: ComparisonLevel::Exact,
+                    detail: None,
+                },
             ],
             &[],
         );

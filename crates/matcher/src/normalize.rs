@@ -12,6 +12,7 @@
 //! Every function here is total: any input (empty, emoji, control characters, mixed scripts) gives an output,
 //! never a panic.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ferrous_opencc::{OpenCC, config::BuiltinConfig};
@@ -25,15 +26,51 @@ fn t2s() -> Option<&'static OpenCC> {
         .as_ref()
 }
 
-/// Converts traditional characters to simplified ones (繁转简). ASCII-only text is returned unchanged.
+/// The character-level traditional→simplified table, built once from the OpenCC data by converting every CJK
+/// ideograph on its own (names and addresses need characters, not phrases).
+fn t2s_table() -> &'static HashMap<char, char> {
+    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = HashMap::new();
+        if let Some(converter) = t2s() {
+            let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
+            let mut buf = String::new();
+            for range in ranges {
+                for cp in range {
+                    let Some(c) = char::from_u32(cp) else {
+                        continue;
+                    };
+                    buf.clear();
+                    buf.push(c);
+                    let out = converter.convert(&buf);
+                    let mut chars = out.chars();
+                    if let (Some(s), None) = (chars.next(), chars.next()) {
+                        if s != c {
+                            table.insert(c, s);
+                        }
+                    }
+                }
+            }
+        }
+        table
+    })
+}
+
+/// Converts one traditional character to its simplified form (繁转简), other characters unchanged.
+pub fn simplify_char(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    t2s_table().get(&c).copied().unwrap_or(c)
+}
+
+/// Converts traditional characters to simplified ones (繁转简), character by character. ASCII-only text is
+/// returned unchanged.
 pub fn to_simplified(text: &str) -> String {
     if text.is_ascii() {
         return text.to_string();
     }
-    match t2s() {
-        Some(converter) => converter.convert(text),
-        None => text.to_string(),
-    }
+    text.chars().map(simplify_char).collect()
 }
 
 /// Folds one full-width character (全角) to its half-width form (半角); other characters are returned as is.
@@ -254,6 +291,22 @@ fn pair_in(table: &[(char, char)], a: char, b: char) -> bool {
         .any(|&(x, y)| (x == a && y == b) || (x == b && y == a))
 }
 
+/// The characters listed as Shanghai confusions of `c` (王 → 黄, 汪).
+pub fn shanghai_partners(c: char) -> Vec<char> {
+    SHANGHAI_CONFUSIONS
+        .iter()
+        .filter_map(|&(x, y)| {
+            if x == c {
+                Some(y)
+            } else if y == c {
+                Some(x)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Whether two characters are a listed shape-alike pair (形近字).
 pub fn shape_alike(a: char, b: char) -> bool {
     pair_in(SHAPE_ALIKE, a, b)
@@ -292,7 +345,10 @@ pub fn char_relation(a: char, b: char) -> CharRelation {
         if ra.iter().any(|x| rb.iter().any(|y| x.toned == y.toned)) {
             return CharRelation::HomophoneToned;
         }
-        if ra.iter().any(|x| rb.iter().any(|y| x.toneless == y.toneless)) {
+        if ra
+            .iter()
+            .any(|x| rb.iter().any(|y| x.toneless == y.toneless))
+        {
             return CharRelation::HomophoneToneless;
         }
         if shanghai_confusable(a, b) {
@@ -433,8 +489,17 @@ fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
 mod tests {
     #[test]
     fn jaro_winkler_matches_strsim() {
-        for (a, b) in [("martha", "marhta"), ("dixon", "dicksonx"), ("abc", "xyz"), ("a", "a"), ("michaela", "michelle")] {
-            assert!((jaro_winkler(a, b) - strsim::jaro_winkler(a, b)).abs() < 1e-9, "{a} {b}");
+        for (a, b) in [
+            ("martha", "marhta"),
+            ("dixon", "dicksonx"),
+            ("abc", "xyz"),
+            ("a", "a"),
+            ("michaela", "michelle"),
+        ] {
+            assert!(
+                (jaro_winkler(a, b) - strsim::jaro_winkler(a, b)).abs() < 1e-9,
+                "{a} {b}"
+            );
         }
     }
 

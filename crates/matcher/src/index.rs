@@ -1,0 +1,1209 @@
+//! The one-record lookup index (索引与单条查询): blocking keys built once into compact inverted indexes, so that
+//! matching one person never scans all records.
+//!
+//! [`Index::build`] prepares every [`Record`] once: normalised names, canonical ID numbers and phones, birth dates
+//! packed in a `u32`, addresses parsed into interned components; it derives blocking keys (分块键) — toneless pinyin
+//! of the name and of former names, an accent-folded pinyin, given name + birth year, birth date, full ID, ID birth
+//! part + last 4, ID region + last 4, phone, phone last 4 + surname, building (road+lane+number), road+lane+surname —
+//! hashes them to `u64` and stores them as sorted keys with posting lists of `u32` record numbers.
+//!
+//! [`Index::candidates`] looks the query's keys up, pre-ranks the records hit by how specific the shared keys are
+//! (rarer keys weigh more), scores the best few with the Fellegi–Sunter [`Model`] and returns the top `k`
+//! [`Candidate`]s with their [`Evidence`]. [`Index::relatives`] returns, separately, likely relatives and former
+//! neighbours (亲属/旧邻): records sharing the old address or the landline.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use xunren_domain::{IdNumber, Phone, PhoneKind};
+
+use crate::address::{AddressMatch, AddressParts, compare_parts, parse_address};
+use crate::compare::{
+    ComparisonLevel, FieldComparison, FieldKind, PreparedValue, compare_date_parts, compare_names,
+    parse_date_parts,
+};
+use crate::error::IndexError;
+use crate::ids::{compare_id_numbers, compare_phones};
+use crate::link::SplitMix;
+use crate::model::{Evidence, FieldModel, Model};
+use crate::normalize::{fold_accent, is_cjk, normalize_name, pinyin_key, shanghai_partners};
+
+/// A person record (人员记录) as fed by the registry: from a reference source (居住登记, 旧改档案 …) or, as a query,
+/// a lost person (失联人员) of the roster. Values are as given; all are optional except the id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Identifier of the record in its source.
+    pub id: String,
+    /// Name 姓名.
+    pub name: String,
+    /// Former names 曾用名.
+    #[serde(default)]
+    pub former_names: Vec<String>,
+    /// Resident ID number 身份证号 (18-digit, 15-digit legacy or masked).
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// Birth date 出生日期 (`1950-01-01`, `19500101`, `1950年1月1日`, `1950`).
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    /// Phones 电话.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Current or relocation address 地址 (安置地址 in redevelopment archives).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Former address 原地址 (the demolished address in redevelopment archives).
+    #[serde(default)]
+    pub former_address: Option<String>,
+    /// Registered (hukou) address 户籍地址.
+    #[serde(default)]
+    pub registered_address: Option<String>,
+}
+
+/// Which address of a record an address is (地址类别).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressRole {
+    /// 地址: current or relocation address.
+    Current,
+    /// 原地址: former address.
+    Former,
+    /// 户籍地址: registered address.
+    Registered,
+}
+
+impl AddressRole {
+    /// Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::Current => "地址",
+            Self::Former => "原地址",
+            Self::Registered => "户籍地址",
+        }
+    }
+
+    /// English label.
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Current => "address",
+            Self::Former => "former address",
+            Self::Registered => "registered address",
+        }
+    }
+
+    fn from_u8(v: u8) -> Self {
+        match v {
+            1 => Self::Former,
+            2 => Self::Registered,
+            _ => Self::Current,
+        }
+    }
+}
+
+/// A scored candidate for a person (候选记录).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Position of the record in the index (as given to [`Index::build`]).
+    pub record: u32,
+    /// The record's id.
+    pub record_id: String,
+    /// Calibrated match probability in \[0, 1\].
+    pub score: f64,
+    /// Per-field evidence.
+    pub evidence: Evidence,
+}
+
+/// Why a record may lead to the person without being the person (亲属/旧邻线索).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    /// Same address and same surname: likely a relative (同址同姓，可能是亲属).
+    SameAddressSameSurname,
+    /// Same landline (同一座机).
+    SameLandline,
+    /// Same address, other surname: a former neighbour or household member (同址，旧邻或同户).
+    SameAddress,
+}
+
+impl RelationKind {
+    /// Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::SameAddressSameSurname => "同址同姓（可能是亲属）",
+            Self::SameLandline => "同一座机",
+            Self::SameAddress => "同址（旧邻或同户）",
+        }
+    }
+
+    /// English label.
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::SameAddressSameSurname => "same address and surname (likely relative)",
+            Self::SameLandline => "same landline",
+            Self::SameAddress => "same address (former neighbour or household)",
+        }
+    }
+}
+
+/// A likely relative or former neighbour (亲属/旧邻候选), never mixed with candidates for the person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelativeCandidate {
+    /// Position of the record in the index.
+    pub record: u32,
+    /// The record's id.
+    pub record_id: String,
+    /// The relation.
+    pub kind: RelationKind,
+    /// How the shared address compares (exact or same building).
+    pub address_level: ComparisonLevel,
+    /// Chinese explanation (`原地址 = 户籍地址；同址同姓（可能是亲属）`).
+    pub zh: String,
+    /// English explanation.
+    pub en: String,
+}
+
+const NONE: u32 = u32::MAX;
+const UNKNOWN: u32 = u32::MAX - 1;
+
+/// Strings stored back to back with end offsets.
+#[derive(Debug, Default, Clone)]
+struct Arena {
+    bytes: String,
+    ends: Vec<u32>,
+}
+
+impl Arena {
+    fn push(&mut self, s: &str) -> Result<(), IndexError> {
+        self.bytes.push_str(s);
+        let end = u32::try_from(self.bytes.len()).map_err(|_| IndexError::TooManyRecords {
+            max: self.ends.len(),
+        })?;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0) as usize
+        };
+        self.bytes.get(start..end).unwrap_or("")
+    }
+
+    fn memory(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 4
+    }
+}
+
+/// Interned strings (address components).
+#[derive(Debug, Default, Clone)]
+struct Interner {
+    map: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&v) = self.map.get(s) {
+            return v;
+        }
+        let v = u32::try_from(self.map.len())
+            .unwrap_or(UNKNOWN)
+            .min(UNKNOWN - 1);
+        self.map.insert(s.into(), v);
+        v
+    }
+
+    fn lookup(&self, s: &str) -> u32 {
+        self.map.get(s).copied().unwrap_or(UNKNOWN)
+    }
+}
+
+/// An address as interned components (`NONE` when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactAddress {
+    district: u32,
+    road: u32,
+    lane: u32,
+    branch_lane: u32,
+    number: u32,
+    room: u32,
+    role: u8,
+}
+
+impl CompactAddress {
+    fn parts(&self) -> AddressParts<u32> {
+        let o = |v: u32| (v != NONE).then_some(v);
+        AddressParts {
+            district: o(self.district),
+            road: o(self.road),
+            lane: o(self.lane),
+            branch_lane: o(self.branch_lane),
+            number: o(self.number),
+            room: o(self.room),
+        }
+    }
+
+    fn building_key(&self) -> Option<(u32, u32, u32)> {
+        (self.road != NONE && self.number != NONE).then_some((self.road, self.lane, self.number))
+    }
+}
+
+fn compact_address(
+    parts: &AddressParts<String>,
+    role: u8,
+    mut sym: impl FnMut(&str) -> u32,
+) -> CompactAddress {
+    let mut s = |v: &Option<String>| v.as_deref().map_or(NONE, &mut sym);
+    CompactAddress {
+        district: s(&parts.district),
+        road: s(&parts.road),
+        lane: s(&parts.lane),
+        branch_lane: s(&parts.branch_lane),
+        number: s(&parts.number),
+        room: s(&parts.room),
+        role,
+    }
+}
+
+/// Blocking key kinds.
+mod key {
+    pub const NAME_PINYIN: u8 = 1;
+    pub const NAME_FOLDED: u8 = 2;
+    pub const GIVEN_BIRTH_YEAR: u8 = 3;
+    pub const BIRTH_DATE: u8 = 4;
+    pub const ID_FULL: u8 = 5;
+    pub const ID_BIRTH_LAST4: u8 = 6;
+    pub const ID_REGION_LAST4: u8 = 7;
+    pub const PHONE: u8 = 8;
+    pub const PHONE_LAST4_SURNAME: u8 = 9;
+    pub const BUILDING: u8 = 10;
+    pub const ROAD_LANE_SURNAME: u8 = 11;
+}
+
+/// A 64-bit FNV-1a hash with a final mix; deterministic across runs.
+fn key_hash(kind: u8, parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(kind);
+    for (n, p) in parts.iter().enumerate() {
+        if n > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// A record prepared for comparison (query side, or a stored record rebuilt for estimating u).
+#[derive(Debug, Clone, Default)]
+struct PreparedPerson {
+    name: PreparedValue,
+    former_names: Vec<PreparedValue>,
+    id_canonical: String,
+    birth: Option<[u32; 3]>,
+    phones: Vec<String>,
+    addresses: Vec<(AddressParts<String>, u8)>,
+}
+
+fn prepare_name(raw: &str) -> PreparedValue {
+    let norm = normalize_name(raw);
+    let pinyin = if norm.chars().any(is_cjk) {
+        pinyin_key(&norm)
+    } else {
+        String::new()
+    };
+    PreparedValue {
+        raw: raw.trim().to_string(),
+        norm,
+        pinyin,
+        date: None,
+        address: None,
+    }
+}
+
+fn pack_date(d: [u32; 3]) -> u32 {
+    d[0].min(9999) * 10_000 + d[1].min(99) * 100 + d[2].min(99)
+}
+
+fn unpack_date(v: u32) -> Option<[u32; 3]> {
+    (v != 0).then_some([v / 10_000, v / 100 % 100, v % 100])
+}
+
+fn prepare_person(r: &Record) -> PreparedPerson {
+    let id = r.id_number.as_deref().map(IdNumber::parse);
+    let id_canonical = match &id {
+        Some(Ok(id)) => id.canonical(),
+        Some(Err(_)) => r
+            .id_number
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(32)
+            .collect(),
+        None => String::new(),
+    };
+    let birth = r
+        .birth_date
+        .as_deref()
+        .and_then(parse_date_parts)
+        .filter(|d| d[0] > 0)
+        .or_else(|| match &id {
+            Some(Ok(id)) => id.canonical().get(6..14).and_then(parse_date_parts),
+            _ => None,
+        });
+    let phones = r
+        .phones
+        .iter()
+        .filter_map(|p| Phone::parse(p).ok().map(|p| p.canonical().to_string()))
+        .collect();
+    let mut addresses = Vec::new();
+    for (text, role) in [
+        (&r.address, 0u8),
+        (&r.former_address, 1),
+        (&r.registered_address, 2),
+    ] {
+        if let Some(t) = text {
+            let a = parse_address(t);
+            if !a.normalized.is_empty() {
+                addresses.push((a.parts(), role));
+            }
+        }
+    }
+    PreparedPerson {
+        name: prepare_name(&r.name),
+        former_names: r
+            .former_names
+            .iter()
+            .map(|n| prepare_name(n))
+            .filter(|n| !n.norm.is_empty())
+            .collect(),
+        id_canonical,
+        birth,
+        phones,
+        addresses,
+    }
+}
+
+fn surname_pinyin(name: &PreparedValue) -> String {
+    match name.norm.chars().next() {
+        Some(c) if is_cjk(c) => pinyin_key(&c.to_string()),
+        Some(_) => name.norm.split(' ').next_back().unwrap_or("").to_string(),
+        None => String::new(),
+    }
+}
+
+fn folded_name_key(surname: char, given: &str) -> String {
+    let mut out = String::new();
+    let s = pinyin_key(&surname.to_string());
+    out.push_str(&fold_accent(&s));
+    for c in given.chars() {
+        out.push_str(&fold_accent(&pinyin_key(&c.to_string())));
+    }
+    out
+}
+
+/// Blocking keys of a prepared person. `query` adds the variants a query looks up (Shanghai surname confusions).
+fn person_keys(p: &PreparedPerson, query: bool, out: &mut Vec<u64>) {
+    let mut names: Vec<&PreparedValue> = vec![&p.name];
+    names.extend(p.former_names.iter());
+    let year = p.birth.map(|d| d[0]).unwrap_or(0);
+    for n in names {
+        if n.norm.is_empty() {
+            continue;
+        }
+        let py = if n.pinyin.is_empty() {
+            n.norm.replace(' ', "")
+        } else {
+            n.pinyin.clone()
+        };
+        out.push(key_hash(key::NAME_PINYIN, &[py.as_bytes()]));
+        let mut chars = n.norm.chars();
+        if let Some(first) = chars.next() {
+            if is_cjk(first) {
+                let given: String = chars.collect();
+                out.push(key_hash(
+                    key::NAME_FOLDED,
+                    &[folded_name_key(first, &given).as_bytes()],
+                ));
+                if query {
+                    for partner in shanghai_partners(first) {
+                        out.push(key_hash(
+                            key::NAME_FOLDED,
+                            &[folded_name_key(partner, &given).as_bytes()],
+                        ));
+                    }
+                }
+                if year > 0 && !given.is_empty() {
+                    let gp = pinyin_key(&given);
+                    out.push(key_hash(
+                        key::GIVEN_BIRTH_YEAR,
+                        &[gp.as_bytes(), &year.to_le_bytes()],
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(d) = p.birth {
+        if d[1] != 0 && d[2] != 0 {
+            out.push(key_hash(key::BIRTH_DATE, &[&pack_date(d).to_le_bytes()]));
+        }
+    }
+    let id = p.id_canonical.as_bytes();
+    if id.len() == 18 {
+        if !id.contains(&b'*') {
+            out.push(key_hash(key::ID_FULL, &[id]));
+        }
+        let (birth, last4, region) = (&id[6..14], &id[14..18], &id[0..6]);
+        if !last4.contains(&b'*') {
+            if !birth.contains(&b'*') {
+                out.push(key_hash(key::ID_BIRTH_LAST4, &[birth, last4]));
+            }
+            if !region.contains(&b'*') {
+                out.push(key_hash(key::ID_REGION_LAST4, &[region, last4]));
+            }
+        }
+    }
+    let surname = surname_pinyin(&p.name);
+    for ph in &p.phones {
+        if !ph.contains('*') {
+            out.push(key_hash(key::PHONE, &[ph.as_bytes()]));
+        }
+        if ph.len() >= 4 && !surname.is_empty() {
+            let last4 = &ph.as_bytes()[ph.len() - 4..];
+            if !last4.contains(&b'*') {
+                out.push(key_hash(
+                    key::PHONE_LAST4_SURNAME,
+                    &[last4, surname.as_bytes()],
+                ));
+            }
+        }
+    }
+    for (a, _) in &p.addresses {
+        if let (Some(road), Some(number)) = (&a.road, &a.number) {
+            let lane = a.lane.as_deref().unwrap_or("");
+            out.push(key_hash(
+                key::BUILDING,
+                &[road.as_bytes(), lane.as_bytes(), number.as_bytes()],
+            ));
+        }
+        if let (Some(road), Some(lane)) = (&a.road, &a.lane) {
+            if !surname.is_empty() {
+                out.push(key_hash(
+                    key::ROAD_LANE_SURNAME,
+                    &[road.as_bytes(), lane.as_bytes(), surname.as_bytes()],
+                ));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Field positions in the person model.
+const F_NAME: usize = 0;
+const F_ADDRESS: usize = 4;
+
+/// The default person model: name, ID number, birth date, phone, address, with prior m and u.
+pub fn default_person_model(records: usize) -> Model {
+    Model::new(
+        vec![
+            FieldModel::new("name", "姓名", FieldKind::Name),
+            FieldModel::new("id_number", "身份证号", FieldKind::IdNumber),
+            FieldModel::new("birth_date", "出生日期", FieldKind::Date),
+            FieldModel::new("phone", "电话", FieldKind::Phone),
+            FieldModel::new("address", "地址", FieldKind::Address),
+        ],
+        1.0 / (records.max(1) as f64),
+    )
+}
+
+/// Options of a lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LookupOptions {
+    /// At most this many records are fully scored per query (the best pre-ranked ones).
+    pub max_scored: usize,
+    /// Posting lists longer than this are ignored (keys too common to discriminate).
+    pub max_posting: usize,
+}
+
+impl Default for LookupOptions {
+    fn default() -> Self {
+        Self {
+            max_scored: 128,
+            max_posting: 50_000,
+        }
+    }
+}
+
+/// The in-memory index of reference records (参考记录索引).
+#[derive(Debug, Clone)]
+pub struct Index {
+    ids: Arena,
+    names_raw: Arena,
+    names: Arena,
+    former_names: Arena,
+    id_numbers: Arena,
+    births: Vec<u32>,
+    phones: Arena,
+    addr_end: Vec<u32>,
+    addrs: Vec<CompactAddress>,
+    interner: Interner,
+    keys: Vec<u64>,
+    key_end: Vec<u32>,
+    postings: Vec<u32>,
+    model: Model,
+    options: LookupOptions,
+}
+
+/// Sizes of an index, for benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexStats {
+    /// Records.
+    pub records: usize,
+    /// Distinct blocking keys.
+    pub keys: usize,
+    /// Postings (record entries in key lists).
+    pub postings: usize,
+    /// Interned address components.
+    pub interned: usize,
+    /// Approximate heap bytes of the index.
+    pub approx_bytes: usize,
+}
+
+impl Index {
+    /// Builds the index from records (ids are positions, `u32`). Estimates `u` from random pairs of the records.
+    pub fn build<'a>(records: impl IntoIterator<Item = &'a Record>) -> Result<Index, IndexError> {
+        let mut idx = Index {
+            ids: Arena::default(),
+            names_raw: Arena::default(),
+            names: Arena::default(),
+            former_names: Arena::default(),
+            id_numbers: Arena::default(),
+            births: Vec::new(),
+            phones: Arena::default(),
+            addr_end: Vec::new(),
+            addrs: Vec::new(),
+            interner: Interner::default(),
+            keys: Vec::new(),
+            key_end: Vec::new(),
+            postings: Vec::new(),
+            model: default_person_model(1),
+            options: LookupOptions::default(),
+        };
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        let mut keys = Vec::new();
+        for (n, r) in records.into_iter().enumerate() {
+            let rid = u32::try_from(n).ok().filter(|&v| v < UNKNOWN).ok_or(
+                IndexError::TooManyRecords {
+                    max: UNKNOWN as usize,
+                },
+            )?;
+            let p = prepare_person(r);
+            idx.ids.push(&r.id)?;
+            idx.names_raw.push(&p.name.raw)?;
+            idx.names.push(&p.name.norm)?;
+            let former: Vec<&str> = p.former_names.iter().map(|f| f.norm.as_str()).collect();
+            idx.former_names.push(&former.join("|"))?;
+            idx.id_numbers.push(&p.id_canonical)?;
+            idx.births.push(p.birth.map_or(0, pack_date));
+            idx.phones.push(&p.phones.join("|"))?;
+            for (a, role) in &p.addresses {
+                let interner = &mut idx.interner;
+                idx.addrs
+                    .push(compact_address(a, *role, |s| interner.intern(s)));
+            }
+            idx.addr_end.push(
+                u32::try_from(idx.addrs.len())
+                    .map_err(|_| IndexError::TooManyRecords { max: n })?,
+            );
+            keys.clear();
+            person_keys(&p, false, &mut keys);
+            entries.extend(keys.iter().map(|&k| (k, rid)));
+        }
+        entries.sort_unstable();
+        for (k, rid) in entries {
+            if idx.keys.last() != Some(&k) {
+                if !idx.keys.is_empty() {
+                    idx.key_end.push(idx.postings.len() as u32);
+                }
+                idx.keys.push(k);
+            }
+            idx.postings.push(rid);
+        }
+        if !idx.keys.is_empty() {
+            idx.key_end.push(idx.postings.len() as u32);
+        }
+        idx.keys.shrink_to_fit();
+        idx.key_end.shrink_to_fit();
+        idx.postings.shrink_to_fit();
+        idx.model = default_person_model(idx.len());
+        idx.estimate_u(20_000);
+        Ok(idx)
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.births.len()
+    }
+
+    /// Whether the index holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.births.is_empty()
+    }
+
+    /// The id of the record at a position.
+    pub fn record_id(&self, record: u32) -> &str {
+        self.ids.get(record as usize)
+    }
+
+    /// The scoring model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Replaces the scoring model (e.g. one trained elsewhere).
+    pub fn set_model(&mut self, model: Model) {
+        self.model = model;
+    }
+
+    /// Sets lookup options.
+    pub fn set_options(&mut self, options: LookupOptions) {
+        self.options = options;
+    }
+
+    /// Sizes of the index.
+    pub fn stats(&self) -> IndexStats {
+        let interned_bytes: usize = self.interner.map.keys().map(|k| k.len() + 24).sum();
+        IndexStats {
+            records: self.len(),
+            keys: self.keys.len(),
+            postings: self.postings.len(),
+            interned: self.interner.map.len(),
+            approx_bytes: self.ids.memory()
+                + self.names_raw.memory()
+                + self.names.memory()
+                + self.former_names.memory()
+                + self.id_numbers.memory()
+                + self.phones.memory()
+                + self.births.capacity() * 4
+                + self.addr_end.capacity() * 4
+                + self.addrs.capacity() * std::mem::size_of::<CompactAddress>()
+                + self.keys.capacity() * 8
+                + self.key_end.capacity() * 4
+                + self.postings.capacity() * 4
+                + interned_bytes,
+        }
+    }
+
+    fn posting(&self, k: u64) -> &[u32] {
+        match self.keys.binary_search(&k) {
+            Ok(i) => {
+                let end = self.key_end[i] as usize;
+                let start = if i == 0 {
+                    0
+                } else {
+                    self.key_end[i - 1] as usize
+                };
+                &self.postings[start..end]
+            }
+            Err(_) => &[],
+        }
+    }
+
+    fn stored_addresses(&self, r: usize) -> &[CompactAddress] {
+        let end = self.addr_end.get(r).copied().unwrap_or(0) as usize;
+        let start = if r == 0 {
+            0
+        } else {
+            self.addr_end.get(r - 1).copied().unwrap_or(0) as usize
+        };
+        self.addrs.get(start..end).unwrap_or(&[])
+    }
+
+    /// Compares a prepared query with stored record `r`: per-field comparisons, plus the address roles
+    /// (query, record) of the best address comparison.
+    fn compare_record(
+        &self,
+        q: &PreparedPerson,
+        q_addrs: &[CompactAddress],
+        r: usize,
+    ) -> (Vec<FieldComparison>, Option<(u8, u8)>) {
+        let name_rank = |l: ComparisonLevel| {
+            FieldKind::Name
+                .levels()
+                .iter()
+                .position(|&x| x == l)
+                .unwrap_or(99)
+        };
+        // Name, and former names on either side.
+        let stored_name = PreparedValue {
+            raw: self.names_raw.get(r).to_string(),
+            norm: self.names.get(r).to_string(),
+            ..PreparedValue::default()
+        };
+        let mut best = compare_names(&q.name, &stored_name);
+        let former = self.former_names.get(r);
+        let try_pair =
+            |a: &PreparedValue, b: &PreparedValue, tag: &str, best: &mut FieldComparison| {
+                let c = compare_names(a, b);
+                if c.level != ComparisonLevel::Missing && name_rank(c.level) < name_rank(best.level)
+                {
+                    let detail = match c.detail {
+                        Some(d) => format!("{tag} {d}"),
+                        None => tag.to_string(),
+                    };
+                    *best = FieldComparison {
+                        level: c.level,
+                        detail: Some(detail),
+                    };
+                }
+            };
+        if best.level != ComparisonLevel::Exact {
+            if !former.is_empty() {
+                for f in former.split('|') {
+                    let fv = PreparedValue {
+                        raw: f.to_string(),
+                        norm: f.to_string(),
+                        ..PreparedValue::default()
+                    };
+                    try_pair(&q.name, &fv, "曾用名/former name", &mut best);
+                }
+            }
+            for qf in &q.former_names {
+                try_pair(qf, &stored_name, "曾用名/former name", &mut best);
+            }
+        }
+        let id = {
+            let s = self.id_numbers.get(r);
+            if q.id_canonical.is_empty() || s.is_empty() {
+                FieldComparison {
+                    level: ComparisonLevel::Missing,
+                    detail: None,
+                }
+            } else {
+                FieldComparison {
+                    level: compare_id_numbers(&q.id_canonical, s),
+                    detail: None,
+                }
+            }
+        };
+        let birth = match (
+            q.birth,
+            unpack_date(self.births.get(r).copied().unwrap_or(0)),
+        ) {
+            (Some(x), Some(y)) => compare_date_parts(x, y),
+            _ => ComparisonLevel::Missing,
+        };
+        let phone_rank = |l: ComparisonLevel| {
+            FieldKind::Phone
+                .levels()
+                .iter()
+                .position(|&x| x == l)
+                .unwrap_or(99)
+        };
+        let mut phone = ComparisonLevel::Missing;
+        let stored_phones = self.phones.get(r);
+        if !stored_phones.is_empty() {
+            for qp in &q.phones {
+                for sp in stored_phones.split('|') {
+                    let l = compare_phones(qp, sp);
+                    if phone == ComparisonLevel::Missing || phone_rank(l) < phone_rank(phone) {
+                        phone = l;
+                    }
+                }
+            }
+        }
+        let addr_rank = |m: AddressMatch| m as usize;
+        let mut best_addr = AddressMatch::Missing;
+        let mut roles = None;
+        for qa in q_addrs {
+            for sa in self.stored_addresses(r) {
+                let m = compare_parts(&qa.parts(), &sa.parts());
+                if m != AddressMatch::Missing
+                    && (best_addr == AddressMatch::Missing || addr_rank(m) < addr_rank(best_addr))
+                {
+                    best_addr = m;
+                    roles = Some((qa.role, sa.role));
+                }
+            }
+        }
+        let address = match best_addr {
+            AddressMatch::Exact => ComparisonLevel::Exact,
+            AddressMatch::SameBuilding => ComparisonLevel::SameBuilding,
+            AddressMatch::SameLane => ComparisonLevel::SameLane,
+            AddressMatch::SameRoad => ComparisonLevel::SameRoad,
+            AddressMatch::Different => ComparisonLevel::Different,
+            AddressMatch::Missing => ComparisonLevel::Missing,
+        };
+        let plain = |level| FieldComparison {
+            level,
+            detail: None,
+        };
+        (
+            vec![best, id, plain(birth), plain(phone), plain(address)],
+            roles,
+        )
+    }
+
+    fn query_addresses(&self, q: &PreparedPerson) -> Vec<CompactAddress> {
+        q.addresses
+            .iter()
+            .map(|(a, role)| compact_address(a, *role, |s| self.interner.lookup(s)))
+            .collect()
+    }
+
+    /// Records sharing blocking keys with the query, pre-ranked by the specificity of the shared keys.
+    fn gather(&self, q: &PreparedPerson, limit: usize) -> Vec<u32> {
+        let mut keys = Vec::new();
+        person_keys(q, true, &mut keys);
+        let n = self.len().max(1) as f32;
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        for k in keys {
+            let list = self.posting(k);
+            if list.is_empty() || list.len() > self.options.max_posting {
+                continue;
+            }
+            let w = (n / list.len() as f32).ln().max(0.01);
+            hits.extend(list.iter().map(|&r| (r, w)));
+        }
+        hits.sort_unstable_by_key(|h| h.0);
+        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(hits.len());
+        for (r, w) in hits {
+            match merged.last_mut() {
+                Some(last) if last.0 == r => last.1 += w,
+                _ => merged.push((r, w)),
+            }
+        }
+        if merged.len() > limit {
+            merged.select_nth_unstable_by(limit, |a, b| b.1.total_cmp(&a.1));
+            merged.truncate(limit);
+        }
+        merged.into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// The best `top_k` candidates for one person, best first, each with its calibrated match probability and
+    /// evidence. Never scans all records: only those sharing a blocking key with the query are looked at.
+    pub fn candidates(&self, query: &Record, top_k: usize) -> Vec<Candidate> {
+        if top_k == 0 || self.is_empty() {
+            return Vec::new();
+        }
+        let q = prepare_person(query);
+        let q_addrs = self.query_addresses(&q);
+        let gathered = self.gather(&q, self.options.max_scored.max(top_k));
+        let mut scored: Vec<(f64, u32, Vec<FieldComparison>, Option<(u8, u8)>)> = gathered
+            .into_iter()
+            .map(|r| {
+                let (cmp, roles) = self.compare_record(&q, &q_addrs, r as usize);
+                let codes = self.model.encode(&cmp);
+                (self.model.log2_odds(&codes), r, cmp, roles)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(top_k);
+        scored
+            .into_iter()
+            .map(|(_, r, cmp, roles)| {
+                let mut evidence = self.model.evidence(&cmp, &[]);
+                if let (Some((qr, sr)), Some(f)) = (roles, evidence.fields.get_mut(F_ADDRESS)) {
+                    let (qr, sr) = (AddressRole::from_u8(qr), AddressRole::from_u8(sr));
+                    f.zh = if f.level == ComparisonLevel::Exact {
+                        format!("{} = {}", sr.zh(), qr.zh())
+                    } else {
+                        format!("{}与{}{}", sr.zh(), qr.zh(), f.level.zh())
+                    };
+                    f.en = format!("{} vs {}: {}", sr.en(), qr.en(), f.level.en());
+                }
+                let _ = F_NAME;
+                Candidate {
+                    record: r,
+                    record_id: self.record_id(r).to_string(),
+                    score: evidence.probability(),
+                    evidence,
+                }
+            })
+            .collect()
+    }
+
+    /// Likely relatives and former neighbours of the person (亲属/旧邻): records sharing an address at building level
+    /// (same road, lane and number) with any address of the query, or a landline. Records that are themselves a
+    /// likely match for the person (probability ≥ 0.5) are left out. Best first, at most `top_k`.
+    pub fn relatives(&self, query: &Record, top_k: usize) -> Vec<RelativeCandidate> {
+        if top_k == 0 || self.is_empty() {
+            return Vec::new();
+        }
+        let q = prepare_person(query);
+        let q_addrs = self.query_addresses(&q);
+        let surname: Option<char> = q.name.norm.chars().next().filter(|c| is_cjk(*c));
+        let mut found: HashMap<u32, (RelationKind, ComparisonLevel, String, String)> =
+            HashMap::new();
+        for ((parts, _), qa) in q.addresses.iter().zip(&q_addrs) {
+            if qa.building_key().is_none() {
+                continue;
+            }
+            let (Some(road_s), Some(number_s)) = (&parts.road, &parts.number) else {
+                continue;
+            };
+            let lane_s = parts.lane.as_deref().unwrap_or("");
+            let k = key_hash(
+                key::BUILDING,
+                &[road_s.as_bytes(), lane_s.as_bytes(), number_s.as_bytes()],
+            );
+            for &r in self.posting(k).iter().take(self.options.max_posting) {
+                for sa in self.stored_addresses(r as usize) {
+                    let m = compare_parts(&qa.parts(), &sa.parts());
+                    if !matches!(m, AddressMatch::Exact | AddressMatch::SameBuilding) {
+                        continue;
+                    }
+                    let same_surname =
+                        surname.is_some() && self.names.get(r as usize).chars().next() == surname;
+                    let kind = if same_surname {
+                        RelationKind::SameAddressSameSurname
+                    } else {
+                        RelationKind::SameAddress
+                    };
+                    let level = if m == AddressMatch::Exact {
+                        ComparisonLevel::Exact
+                    } else {
+                        ComparisonLevel::SameBuilding
+                    };
+                    let (qr, sr) = (AddressRole::from_u8(qa.role), AddressRole::from_u8(sa.role));
+                    let zh = if level == ComparisonLevel::Exact {
+                        format!("{} = {}；{}", sr.zh(), qr.zh(), kind.zh())
+                    } else {
+                        format!("{}与{}{}；{}", sr.zh(), qr.zh(), level.zh(), kind.zh())
+                    };
+                    let en = format!("{} vs {}: {}; {}", sr.en(), qr.en(), level.en(), kind.en());
+                    let entry = found
+                        .entry(r)
+                        .or_insert((kind, level, zh.clone(), en.clone()));
+                    if (kind, level) < (entry.0, entry.1) {
+                        *entry = (kind, level, zh, en);
+                    }
+                }
+            }
+        }
+        for ph in &q.phones {
+            let is_landline = Phone::parse(ph)
+                .map(|p| p.kind() == PhoneKind::Landline)
+                .unwrap_or(false);
+            if !is_landline {
+                continue;
+            }
+            for &r in self
+                .posting(key_hash(key::PHONE, &[ph.as_bytes()]))
+                .iter()
+                .take(self.options.max_posting)
+            {
+                found.entry(r).or_insert((
+                    RelationKind::SameLandline,
+                    ComparisonLevel::Exact,
+                    RelationKind::SameLandline.zh().to_string(),
+                    RelationKind::SameLandline.en().to_string(),
+                ));
+            }
+        }
+        let mut out: Vec<RelativeCandidate> = found
+            .into_iter()
+            .filter(|(r, _)| {
+                let (cmp, _) = self.compare_record(&q, &q_addrs, *r as usize);
+                self.model.probability(&self.model.encode(&cmp)) < 0.5
+            })
+            .map(|(r, (kind, address_level, zh, en))| RelativeCandidate {
+                record: r,
+                record_id: self.record_id(r).to_string(),
+                kind,
+                address_level,
+                zh,
+                en,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.kind, a.address_level, a.record).cmp(&(b.kind, b.address_level, b.record))
+        });
+        out.truncate(top_k);
+        out
+    }
+
+    fn stored_as_person(&self, r: usize) -> PreparedPerson {
+        let birth = unpack_date(self.births.get(r).copied().unwrap_or(0));
+        let phones_s = self.phones.get(r);
+        let former_s = self.former_names.get(r);
+        PreparedPerson {
+            name: prepare_name(self.names_raw.get(r)),
+            former_names: if former_s.is_empty() {
+                Vec::new()
+            } else {
+                former_s.split('|').map(prepare_name).collect()
+            },
+            id_canonical: self.id_numbers.get(r).to_string(),
+            birth,
+            phones: if phones_s.is_empty() {
+                Vec::new()
+            } else {
+                phones_s.split('|').map(str::to_string).collect()
+            },
+            addresses: Vec::new(),
+        }
+    }
+
+    /// Re-estimates `u` from `samples` random pairs of indexed records (deterministic).
+    pub fn estimate_u(&mut self, samples: usize) {
+        let n = self.len();
+        if n < 2 {
+            return;
+        }
+        let mut rng = SplitMix(0x0bad_5eed_u64);
+        let mut codes = Vec::with_capacity(samples * self.model.fields.len());
+        for _ in 0..samples {
+            let i = rng.below(n);
+            let mut j = rng.below(n);
+            if j == i {
+                j = (j + 1) % n;
+            }
+            let q = self.stored_as_person(i);
+            let q_addrs: Vec<CompactAddress> = self.stored_addresses(i).to_vec();
+            let (cmp, _) = self.compare_record(&q, &q_addrs, j);
+            codes.extend(self.model.encode(&cmp));
+        }
+        self.model.estimate_u(&codes);
+    }
+
+    /// Estimates `m` by EM, without labels, on the candidates of the given queries (e.g. the lost persons of a
+    /// base); λ becomes the expected number of true records per query divided by the index size.
+    pub fn fit_em(&mut self, queries: &[Record], iterations: usize) -> crate::model::EmReport {
+        let mut codes = Vec::new();
+        for query in queries {
+            let q = prepare_person(query);
+            let q_addrs = self.query_addresses(&q);
+            for r in self.gather(&q, self.options.max_scored) {
+                let (cmp, _) = self.compare_record(&q, &q_addrs, r as usize);
+                codes.extend(self.model.encode(&cmp));
+            }
+        }
+        let total = queries.len() as f64 * self.len() as f64;
+        self.model.train_em(&codes, total, iterations)
+    }
+
+    /// Estimates `m` from labelled pairs (query, position of its true record).
+    pub fn fit_labelled(&mut self, pairs: &[(Record, u32)]) {
+        let mut codes = Vec::new();
+        for (query, r) in pairs {
+            if (*r as usize) < self.len() {
+                let q = prepare_person(query);
+                let q_addrs = self.query_addresses(&q);
+                let (cmp, _) = self.compare_record(&q, &q_addrs, *r as usize);
+                codes.extend(self.model.encode(&cmp));
+            }
+        }
+        self.model.train_labelled(&codes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, name: &str, idn: &str, birth: &str, addr: &str, former: &str) -> Record {
+        Record {
+            id: id.into(),
+            name: name.into(),
+            id_number: (!idn.is_empty()).then(|| idn.into()),
+            birth_date: (!birth.is_empty()).then(|| birth.into()),
+            address: (!addr.is_empty()).then(|| addr.into()),
+            former_address: (!former.is_empty()).then(|| former.into()),
+            ..Record::default()
+        }
+    }
+
+    fn sample() -> Vec<Record> {
+        let mut v = vec![
+            rec(
+                "r1",
+                "王铭",
+                "",
+                "1950-03-04",
+                "浦东新区锦绣路100弄5号",
+                "乔家路12弄3号",
+            ),
+            rec("r2", "王明", "", "1962-01-01", "徐汇区漕溪北路3号", ""),
+            rec(
+                "r3",
+                "李建国",
+                "310101195003041234",
+                "",
+                "闵行区莘庄镇莘建路5号",
+                "",
+            ),
+            rec("r4", "王小红", "", "1978-05-05", "", "乔家路12弄3号"),
+            rec("r5", "张三", "", "1950-03-04", "", ""),
+        ];
+        for i in 0..200 {
+            v.push(rec(
+                &format!("x{i}"),
+                &format!("赵{}", ['一', '二', '三', '四'][i % 4]),
+                "",
+                "1980-01-01",
+                "",
+                "",
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn homophone_and_old_address() {
+        let idx = Index::build(&sample()).expect("index");
+        let q = Record {
+            id: "q".into(),
+            name: "王明".into(),
+            birth_date: Some("1950年3月4日".into()),
+            registered_address: Some("上海市黄浦区乔家路十二弄三号".into()),
+            ..Record::default()
+        };
+        let c = idx.candidates(&q, 3);
+        assert_eq!(c[0].record_id, "r1", "{c:#?}");
+        assert!(c[0].score > 0.9, "{}", c[0].score);
+        let zh = c[0].evidence.zh_summary();
+        assert!(zh.contains("姓名同音 明/铭"), "{zh}");
+        assert!(zh.contains("出生日期一致"), "{zh}");
+        assert!(zh.contains("原地址 = 户籍地址"), "{zh}");
+        let rel = idx.relatives(&q, 5);
+        assert!(
+            rel.iter()
+                .any(|r| r.record_id == "r4" && r.kind == RelationKind::SameAddressSameSurname)
+        );
+        assert!(rel.iter().all(|r| r.record_id != "r1"));
+    }
+
+    #[test]
+    fn id_lookup_and_masked() {
+        let idx = Index::build(&sample()).expect("index");
+        let q = Record {
+            name: "李建國".into(),
+            id_number: Some("310101********1234".into()),
+            ..Record::default()
+        };
+        let c = idx.candidates(&q, 1);
+        assert_eq!(c[0].record_id, "r3");
+        let q2 = Record {
+            name: "无名".into(),
+            ..Record::default()
+        };
+        assert!(idx.candidates(&q2, 5).iter().all(|c| c.score < 0.5));
+    }
+
+    #[test]
+    fn empty_index_and_query() {
+        let idx = Index::build(&[]).expect("index");
+        assert!(idx.candidates(&Record::default(), 5).is_empty());
+        let idx = Index::build(&sample()).expect("index");
+        assert!(idx.candidates(&Record::default(), 5).is_empty());
+        assert!(idx.relatives(&Record::default(), 5).is_empty());
+    }
+}
