@@ -2,7 +2,6 @@
 //! room 室 — and the many ways records write the same address.
 
 use rand::Rng;
-use std::fmt::Write;
 
 use crate::tables::{CITY, DEMOLISHED, NAMED_ROOMS, RELOCATION, Road};
 use crate::text::{Rand, chance, cn_count, cn_digits, fullwidth, pick, pick_index, pick_str};
@@ -37,9 +36,7 @@ enum Numerals {
 
 fn push_num(out: &mut String, n: u32, style: Numerals) {
     match style {
-        Numerals::Arabic => {
-            let _ = write!(out, "{n}");
-        }
+        Numerals::Arabic => crate::text::push_num(out, u64::from(n), 1),
         Numerals::Chinese => cn_count(n, out),
         Numerals::FullWidth => fullwidth(n, out),
     }

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
-use crate::text::{Rand, chance, pick_index};
+use crate::text::{Rand, chance, pick_index, push_num};
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [u8; 11] = *b"10X98765432";
@@ -51,33 +51,23 @@ impl IdParts {
     }
 
     fn push17(&self, s: &mut String) {
-        use std::fmt::Write;
         let b = self.birth;
-        let _ = write!(
-            s,
-            "{}{:04}{:02}{:02}{:03}",
-            self.region,
-            b.year(),
-            b.month(),
-            b.day(),
-            self.seq
-        );
+        s.push_str(self.region);
+        push_num(s, b.year().max(0) as u64, 4);
+        push_num(s, u64::from(b.month()), 2);
+        push_num(s, u64::from(b.day()), 2);
+        push_num(s, u64::from(self.seq), 3);
     }
 
     /// The legacy 15-digit number: two-digit year, no check digit.
     pub(crate) fn id15(&self) -> String {
-        use std::fmt::Write;
         let b = self.birth;
         let mut s = String::with_capacity(15);
-        let _ = write!(
-            s,
-            "{}{:02}{:02}{:02}{:03}",
-            self.region,
-            b.year() % 100,
-            b.month(),
-            b.day(),
-            self.seq
-        );
+        s.push_str(self.region);
+        push_num(&mut s, (b.year().max(0) % 100) as u64, 2);
+        push_num(&mut s, u64::from(b.month()), 2);
+        push_num(&mut s, u64::from(b.day()), 2);
+        push_num(&mut s, u64::from(self.seq), 3);
         s
     }
 }

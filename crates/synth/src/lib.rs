@@ -95,9 +95,13 @@ pub const STAFF_HEADER: [&str; 7] = ["姓名", "角色", "小组", "街道", "�
 /// Header of `votes.csv` (征询意见).
 pub const VOTES_HEADER: [&str; 3] = ["权证号", "轮次", "意见"];
 
+/// File name of the roster (花名册).
 pub const ROSTER_FILE: &str = "roster.csv";
+/// File name of the truth (真值).
 pub const TRUTH_FILE: &str = "truth.csv";
+/// File name of the staff list (工作人员).
 pub const STAFF_FILE: &str = "staff.csv";
+/// File name of the round-one opinions (一轮征询意见).
 pub const VOTES_FILE: &str = "votes.csv";
 
 /// How much the records are corrupted (噪声强度). Format variety is present at every level.
@@ -217,25 +221,34 @@ impl GenConfig {
 /// One written file and its data rows (header excluded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileCount {
+    /// Path of the file (文件路径).
     pub path: PathBuf,
+    /// Data rows (行数), header excluded.
     pub rows: usize,
 }
 
 /// What [`generate`] wrote (生成结果).
 #[derive(Clone, Debug)]
 pub struct GenSummary {
+    /// Output directory (输出目录).
     pub out_dir: PathBuf,
+    /// `roster.csv` (花名册).
     pub roster: FileCount,
     /// One entry per reference source: source name (来源) and file.
     pub references: Vec<(String, FileCount)>,
+    /// `truth.csv` (真值).
     pub truth: FileCount,
+    /// `staff.csv` (工作人员).
     pub staff: FileCount,
+    /// `votes.csv` (征询意见), when written.
     pub votes: Option<FileCount>,
+    /// Property certificates (权证).
     pub certificates: usize,
     /// Certificates of 老西门街道, 小南门街道 and organisations (单位).
     pub certificates_by_group: [usize; 3],
     /// Natural persons on the roster.
     pub persons: usize,
+    /// Lost persons (失联人员).
     pub lost_persons: usize,
     /// Lost persons with at least one 本人 record.
     pub lost_with_true_record: usize,

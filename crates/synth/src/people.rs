@@ -9,7 +9,7 @@ use crate::tables::{
     FORMER_GIVEN, GIVEN_FEMALE, GIVEN_MALE, HOMOPHONES, MOBILE_PREFIX, OLDTOWN_LANDLINE,
     OTHER_LANDLINE, REGIONS, SHANGHAINESE, SHAPE_ALIKE, SURNAMES, TRADITIONAL,
 };
-use crate::text::{Rand, chance, pick, pick_index, pick_str, pick_weighted};
+use crate::text::{Rand, chance, pick, pick_index, pick_str, pick_weighted, push_num};
 
 /// A person's true identity.
 #[derive(Clone, Debug)]
@@ -85,7 +85,7 @@ pub(crate) fn birth_in(rng: &mut Rand, y0: i32, y1: i32) -> NaiveDate {
 pub(crate) fn mobile(rng: &mut Rand) -> String {
     let mut s = String::with_capacity(11);
     s.push_str(pick_str(rng, MOBILE_PREFIX));
-    let _ = write!(s, "{:08}", rng.random_range(0..100_000_000u32));
+    push_num(&mut s, rng.random_range(0..100_000_000u64), 8);
     s
 }
 
@@ -99,7 +99,7 @@ pub(crate) fn landline(rng: &mut Rand, old_town: bool) -> String {
             OTHER_LANDLINE
         },
     ));
-    let _ = write!(s, "{:04}", rng.random_range(0..10_000u32));
+    push_num(&mut s, rng.random_range(0..10_000u64), 4);
     s
 }
 
@@ -154,13 +154,43 @@ pub(crate) fn render_phones(rng: &mut Rand, phones: &[&str]) -> String {
 /// A birth date in one of the clerks' formats.
 pub(crate) fn format_date(rng: &mut Rand, d: NaiveDate, out: &mut String) {
     let (y, m, day) = (d.year(), d.month(), d.day());
-    let _ = match pick_index(rng, &[0.4, 0.2, 0.15, 0.15, 0.1]) {
-        0 => write!(out, "{y:04}-{m:02}-{day:02}"),
-        1 => write!(out, "{y}/{m}/{day}"),
-        2 => write!(out, "{y}年{m}月{day}日"),
-        3 => write!(out, "{y:04}{m:02}{day:02}"),
-        _ => write!(out, "{y:04}.{m:02}.{day:02}"),
-    };
+    let (y, m, day) = (y as u64, u64::from(m), u64::from(day));
+    match pick_index(rng, &[0.4, 0.2, 0.15, 0.15, 0.1]) {
+        0 => {
+            push_num(out, y, 4);
+            out.push('-');
+            push_num(out, m, 2);
+            out.push('-');
+            push_num(out, day, 2);
+        }
+        1 => {
+            push_num(out, y, 4);
+            out.push('/');
+            push_num(out, m, 1);
+            out.push('/');
+            push_num(out, day, 1);
+        }
+        2 => {
+            push_num(out, y, 4);
+            out.push('年');
+            push_num(out, m, 1);
+            out.push('月');
+            push_num(out, day, 1);
+            out.push('日');
+        }
+        3 => {
+            push_num(out, y, 4);
+            push_num(out, m, 2);
+            push_num(out, day, 2);
+        }
+        _ => {
+            push_num(out, y, 4);
+            out.push('.');
+            push_num(out, m, 2);
+            out.push('.');
+            push_num(out, day, 2);
+        }
+    }
 }
 
 /// A birth date as a record gives it: `missing` is the source's own chance of leaving it out; `factor` scales
@@ -243,8 +273,26 @@ pub(crate) fn render_name(rng: &mut Rand, person: &Identity, factor: f64) -> Str
     if f <= 0.0 {
         return person.name();
     }
+    let former = chance(rng, 0.015 * f);
+    let homophone = chance(rng, 0.08 * f);
+    let shanghainese = chance(rng, 0.025 * f);
+    let shape = chance(rng, 0.02 * f);
+    let traditional = chance(rng, 0.05 * f);
+    let dropped = chance(rng, 0.005 * f);
+    let space = pick_index(rng, &[0.015 * f, 0.008 * f, 1.0]);
+    if !(former || homophone || shanghainese || shape || traditional || dropped) {
+        let mut out = String::with_capacity(16);
+        out.push_str(person.surname);
+        match space {
+            0 => out.push(' '),
+            1 => out.push('\u{3000}'),
+            _ => {}
+        }
+        out.push_str(person.given);
+        return out;
+    }
     let mut surname: Vec<char> = person.surname.chars().collect();
-    let mut given: Vec<char> = if chance(rng, 0.015 * f) {
+    let mut given: Vec<char> = if former {
         if person.birth.year() < 1965 {
             pick(rng, FORMER_GIVEN).chars().collect()
         } else {
@@ -255,7 +303,7 @@ pub(crate) fn render_name(rng: &mut Rand, person: &Identity, factor: f64) -> Str
     } else {
         person.given.chars().collect()
     };
-    if chance(rng, 0.08 * f) {
+    if homophone {
         let candidates: Vec<usize> = (0..given.len())
             .filter(|i| lookup(HOMOPHONES, given[*i]).is_some())
             .collect();
@@ -266,14 +314,14 @@ pub(crate) fn render_name(rng: &mut Rand, person: &Identity, factor: f64) -> Str
             }
         }
     }
-    if chance(rng, 0.025 * f)
+    if shanghainese
         && let Some((_, to)) = SHANGHAINESE
             .iter()
             .find(|(k, _)| Some(*k) == surname.first().copied())
     {
         surname[0] = *to;
     }
-    if chance(rng, 0.02 * f) {
+    if shape {
         let n = surname.len() + given.len();
         let i = rng.random_range(0..n);
         let c = if i < surname.len() {
@@ -285,7 +333,7 @@ pub(crate) fn render_name(rng: &mut Rand, person: &Identity, factor: f64) -> Str
             *c = *pick(rng, alts);
         }
     }
-    if chance(rng, 0.05 * f) {
+    if traditional {
         for c in surname.iter_mut().chain(given.iter_mut()) {
             if let Some((_, t)) = TRADITIONAL.iter().find(|(s, _)| s == c)
                 && chance(rng, 0.85)
@@ -294,12 +342,12 @@ pub(crate) fn render_name(rng: &mut Rand, person: &Identity, factor: f64) -> Str
             }
         }
     }
-    if given.len() >= 2 && chance(rng, 0.005 * f) {
+    if dropped && given.len() >= 2 {
         given.pop();
     }
     let mut out = String::with_capacity(16);
     out.extend(surname.iter());
-    match pick_index(rng, &[0.015 * f, 0.008 * f, 1.0]) {
+    match space {
         0 => out.push(' '),
         1 => out.push('\u{3000}'),
         _ => {}

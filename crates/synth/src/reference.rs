@@ -5,7 +5,6 @@
 use chrono::Datelike;
 use rand::Rng;
 use rand::seq::SliceRandom;
-use std::fmt::Write;
 use std::path::Path;
 
 use crate::address::Addr;
@@ -190,12 +189,16 @@ fn plant(config: &GenConfig, rng: &mut Rand, roster: &Roster) -> Vec<Special> {
     let lost: Vec<usize> = (0..roster.persons.len())
         .filter(|&i| roster.persons[i].lost)
         .collect();
+    let mut by_cert: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for &i in &lost {
+        by_cert.entry(roster.persons[i].cert).or_default().push(i);
+    }
     let household_of = |p: usize| -> Vec<usize> {
-        let c = roster.persons[p].cert;
-        lost.iter()
-            .copied()
-            .filter(|&q| roster.persons[q].cert == c)
-            .collect()
+        by_cert
+            .get(&roster.persons[p].cert)
+            .cloned()
+            .unwrap_or_default()
     };
     for &pi in &lost {
         let p: &RosterPerson = &roster.persons[pi];
@@ -205,6 +208,8 @@ fn plant(config: &GenConfig, rng: &mut Rand, roster: &Roster) -> Vec<Special> {
         } else {
             Addr::current(rng)
         };
+        // Some relocated persons have moved on since; residence registration knows the newer address.
+        let moved = (p.hukou_demolished && chance(rng, 0.3)).then(|| Addr::current(rng));
         let new_mobile = if chance(rng, 0.65) || p.mobile.is_none() {
             mobile(rng)
         } else {
@@ -234,7 +239,15 @@ fn plant(config: &GenConfig, rng: &mut Rand, roster: &Roster) -> Vec<Special> {
                         } else if let Some(m) = p.mobile.as_deref().filter(|_| chance(rng, 0.3)) {
                             phones.push(m);
                         }
-                        (&current, chance(rng, 0.35).then_some(old))
+                        if moved.is_some() && chance(rng, 0.5) {
+                            // Registered where they live now, with the relocation flat as the previous address.
+                            (moved.as_ref().unwrap_or(&current), Some(&current))
+                        } else {
+                            (
+                                moved.as_ref().unwrap_or(&current),
+                                chance(rng, 0.35).then_some(old),
+                            )
+                        }
                     }
                     _ => {
                         phones.push(&new_mobile);
@@ -562,7 +575,8 @@ pub(crate) fn generate_references(
         let mut planted_iter = planted.into_iter();
         for row in 0..sizes[s] {
             record_id.clear();
-            let _ = write!(record_id, "{}{:08}", source.prefix, row + 1);
+            record_id.push_str(source.prefix);
+            crate::text::push_num(&mut record_id, row as u64 + 1, 8);
             let record = if positions.get(next) == Some(&row) {
                 next += 1;
                 match planted_iter.next() {

@@ -53,6 +53,25 @@ pub(crate) fn pick_index(rng: &mut Rand, ps: &[f64]) -> usize {
     ps.len().saturating_sub(1)
 }
 
+/// Appends `n` in decimal, left-padded with zeros to `width` digits (no formatting machinery: this is hot).
+pub(crate) fn push_num(out: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    for &b in &buf[start..] {
+        out.push(char::from(b));
+    }
+}
+
 const CN_DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 
 /// A count in Chinese numerals as used in addresses: 12 → 十二, 103 → 一百零三, 1589 → 一千五百八十九.
@@ -126,6 +145,11 @@ mod tests {
         assert_eq!(cn(1589), "一千五百八十九");
         assert_eq!(cn(1005), "一千零五");
         let mut s = String::new();
+        push_num(&mut s, 7, 3);
+        push_num(&mut s, 12345, 2);
+        push_num(&mut s, 0, 1);
+        assert_eq!(s, "007123450");
+        s.clear();
         cn_digits(201, &mut s);
         assert_eq!(s, "二〇一");
         s.clear();
