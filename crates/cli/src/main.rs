@@ -1,0 +1,211 @@
+//! `xunren` (寻人): the command line of the missing-resident tracing engine.
+//!
+//! Every command opens the database given by `--database-url` or `XUNREN_DATABASE_URL` (default:
+//! the embedded SQLite file `xunren.db` in the working directory) and applies pending migrations
+//! first, except `xunren migrate`, which manages them explicitly.
+
+mod output;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::DatabaseConnection;
+use xunren_migration::{Migrator, MigratorTrait};
+use xunren_registry::import::Progress;
+use xunren_registry::import::reference::{ReferenceOptions, import_reference};
+use xunren_registry::import::roster::{RosterOptions, import_roster};
+
+#[derive(Parser)]
+#[command(
+    name = "xunren",
+    version,
+    about = "寻人 — tracing residents whose registered address is out of date"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB.
+    #[arg(long, env = "XUNREN_DATABASE_URL", default_value = xunren_registry::DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply, revert or list schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Import a roster (花名册) or reference records (参考记录) from CSV (UTF-8 or GBK) or .xlsx.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Counts of certificates, persons and lost persons per base, department, subdistrict, committee.
+    Stats {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply pending migrations.
+    Up,
+    /// Revert the last migration (or --steps N).
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether they are applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// The expropriation office's roster: one row per person per certificate.
+    Roster {
+        file: PathBuf,
+        /// The base (征收基地) the roster belongs to.
+        #[arg(long, default_value = "default")]
+        base: String,
+        /// Sheet of an .xlsx workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Validate and count; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Reference records: archives of earlier redevelopments, resident registration, …
+    Reference {
+        file: PathBuf,
+        /// The source of every row (otherwise the file needs a 来源 column).
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Also remove records of the file's sources that the file no longer holds.
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Migrate { action } => migrate(&cli.database_url, action).await,
+        Command::Import { what } => {
+            let db = open(&cli.database_url).await?;
+            import(&db, what).await
+        }
+        Command::Stats { format } => {
+            let db = open(&cli.database_url).await?;
+            let stats = xunren_registry::stats::registry_stats(&db)
+                .await
+                .context("reading the registry")?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+                Format::Table => print!("{}", output::stats_table(&stats)),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<DatabaseConnection> {
+    xunren_registry::connect(url)
+        .await
+        .with_context(|| format!("opening the database {}", output::redact_url(url)))
+}
+
+async fn migrate(url: &str, action: MigrateAction) -> Result<()> {
+    let db = xunren_registry::connect_without_migrating(url)
+        .await
+        .with_context(|| format!("opening the database {}", output::redact_url(url)))?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!("{}\t{}", migration.name(), migration.status());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn import(db: &DatabaseConnection, what: ImportWhat) -> Result<()> {
+    let bar = progress_bar();
+    let on_progress = |p: Progress| {
+        bar.set_length(p.total_bytes);
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!("{} 行 rows", p.rows));
+    };
+    let started = std::time::Instant::now();
+    match what {
+        ImportWhat::Roster {
+            file,
+            base,
+            sheet,
+            dry_run,
+        } => {
+            let options = RosterOptions {
+                base,
+                sheet,
+                dry_run,
+            };
+            let report = import_roster(db, &file, &options, &on_progress).await;
+            bar.finish_and_clear();
+            let report =
+                report.with_context(|| format!("importing the roster {}", file.display()))?;
+            print!("{}", output::roster_summary(&report, started.elapsed()));
+        }
+        ImportWhat::Reference {
+            file,
+            source,
+            sheet,
+            replace,
+            dry_run,
+        } => {
+            let options = ReferenceOptions {
+                source,
+                sheet,
+                replace,
+                dry_run,
+            };
+            let report = import_reference(db, &file, &options, &on_progress).await;
+            bar.finish_and_clear();
+            let report = report
+                .with_context(|| format!("importing reference records {}", file.display()))?;
+            print!("{}", output::reference_summary(&report, started.elapsed()));
+        }
+    }
+    Ok(())
+}
