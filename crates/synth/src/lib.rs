@@ -52,12 +52,19 @@ mod text;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use idcard::check_digit;
+
+/// Certificates of 老西门街道, 小南门街道 and organisations (单位) for a total, in the article's proportions
+/// (1,191 : 772 : 39 of 2,002).
+pub fn certificate_split(total: usize) -> [usize; 3] {
+    roster::split_certificates(total)
+}
 
 /// Header of `roster.csv` (花名册).
 pub const ROSTER_HEADER: [&str; 14] = [
@@ -105,7 +112,8 @@ pub const STAFF_FILE: &str = "staff.csv";
 pub const VOTES_FILE: &str = "votes.csv";
 
 /// How much the records are corrupted (噪声强度). Format variety is present at every level.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NoiseLevel {
     /// No corruption (无噪声): values are exact, only formats vary.
     None,
@@ -152,7 +160,8 @@ impl FromStr for NoiseLevel {
 }
 
 /// What to generate (生成参数).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GenConfig {
     /// Seed (随机种子): the same config and seed write byte-identical files.
     pub seed: u64,
@@ -219,7 +228,7 @@ impl GenConfig {
 }
 
 /// One written file and its data rows (header excluded).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileCount {
     /// Path of the file (文件路径).
     pub path: PathBuf,
@@ -228,7 +237,7 @@ pub struct FileCount {
 }
 
 /// What [`generate`] wrote (生成结果).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct GenSummary {
     /// Output directory (输出目录).
     pub out_dir: PathBuf,

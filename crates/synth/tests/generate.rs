@@ -481,6 +481,26 @@ fn staff_have_roles_teams_and_capacity() {
 }
 
 #[test]
+fn noise_levels_change_the_records_not_the_roster() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let levels = [NoiseLevel::Low, NoiseLevel::High, NoiseLevel::Factor(1.0)];
+    for (dir, noise) in dirs.iter().zip(levels) {
+        generate(&GenConfig { noise, ..small(11) }, dir.path()).unwrap();
+    }
+    let roster = |i: usize| std::fs::read(dirs[i].path().join("roster.csv")).unwrap();
+    let archive = |i: usize| std::fs::read(dirs[i].path().join("reference_旧改档案.csv")).unwrap();
+    assert_eq!(roster(0), roster(1));
+    assert_ne!(archive(0), archive(1));
+    let moderate = tempfile::tempdir().unwrap();
+    generate(&small(11), moderate.path()).unwrap();
+    assert_eq!(
+        archive(2),
+        std::fs::read(moderate.path().join("reference_旧改档案.csv")).unwrap()
+    );
+    assert_eq!(xunren_synth::certificate_split(2002), [1191, 772, 39]);
+}
+
+#[test]
 fn bad_settings_are_typed_bilingual_errors() {
     let dir = tempfile::tempdir().unwrap();
     let err = generate(
