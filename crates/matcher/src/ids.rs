@@ -7,42 +7,68 @@ use xunren_domain::{IdNumber, Phone};
 use crate::compare::ComparisonLevel;
 use crate::normalize::edit_distance_capped;
 
+/// The canonical 18-character form of an ID number as given (digits, `X`, `*` at masked positions), legacy
+/// 15-digit numbers upgraded; `None` if it is not an ID number. Text already in canonical form is taken as is
+/// (a fast path: parsing validates the birth date pattern, which is costly for millions of records).
+pub fn canonical_id(text: &str) -> Option<String> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X')
+    {
+        return Some(t.to_string());
+    }
+    IdNumber::parse(t).ok().map(|id| id.canonical())
+}
+
+/// Compares two canonical IDs (see [`canonical_id`]) on the positions visible in both.
+pub fn compare_canonical_ids(a: &str, b: &str) -> ComparisonLevel {
+    use ComparisonLevel::*;
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.is_empty() || y.is_empty() {
+        return Missing;
+    }
+    if x.len() != 18 || y.len() != 18 {
+        return if a.eq_ignore_ascii_case(b) {
+            Exact
+        } else {
+            Different
+        };
+    }
+    let masked = x.contains(&b'*') || y.contains(&b'*');
+    let mut compared = 0usize;
+    let mut agree = 0usize;
+    for (p, q) in x.iter().zip(y) {
+        if *p != b'*' && *q != b'*' {
+            compared += 1;
+            agree += usize::from(p == q);
+        }
+    }
+    if !masked {
+        if agree == 18 {
+            return Exact;
+        }
+        if agree == 17 || edit_distance_capped(a, b, 1) <= 1 {
+            return OneEdit;
+        }
+    } else if agree == compared && compared >= 8 {
+        return VisibleDigitsAgree;
+    }
+    fn region_birth(v: &[u8]) -> Option<&[u8]> {
+        v.get(0..14).filter(|s| !s.contains(&b'*'))
+    }
+    match (region_birth(x), region_birth(y)) {
+        (Some(p), Some(q)) if p == q => IdRegionBirthAgree,
+        _ => Different,
+    }
+}
+
 /// Compares two ID numbers as given (any form). Unparseable values fall back to a digit comparison.
 pub fn compare_id_numbers(a: &str, b: &str) -> ComparisonLevel {
     use ComparisonLevel::*;
-    match (IdNumber::parse(a), IdNumber::parse(b)) {
-        (Ok(x), Ok(y)) => {
-            let (cx, cy) = (x.canonical(), y.canonical());
-            if cx == cy && !cx.contains('*') {
-                return Exact;
-            }
-            match x.visible_positions_agree(&y) {
-                Some((agree, compared)) if agree == compared && compared >= 8 => {
-                    if compared == 18 {
-                        Exact
-                    } else {
-                        VisibleDigitsAgree
-                    }
-                }
-                Some((agree, compared)) if compared == 18 && agree == 17 => OneEdit,
-                _ => {
-                    if !cx.contains('*')
-                        && !cy.contains('*')
-                        && edit_distance_capped(&cx, &cy, 1) <= 1
-                    {
-                        OneEdit
-                    } else if x.region_code().is_some()
-                        && x.region_code() == y.region_code()
-                        && x.birth_date().is_some()
-                        && x.birth_date() == y.birth_date()
-                    {
-                        IdRegionBirthAgree
-                    } else {
-                        Different
-                    }
-                }
-            }
-        }
+    match (canonical_id(a), canonical_id(b)) {
+        (Some(x), Some(y)) => compare_canonical_ids(&x, &y),
         _ => {
             let da: String = a.chars().filter(char::is_ascii_alphanumeric).collect();
             let db: String = b.chars().filter(char::is_ascii_alphanumeric).collect();
@@ -104,9 +130,8 @@ pub fn phone_keys(text: &str) -> Option<(String, Option<String>)> {
 
 /// Blocking fragments of an ID number: birth date part (`YYYYMMDD`) and the last four characters, when visible.
 pub fn id_keys(text: &str) -> (Option<String>, Option<String>, Option<String>) {
-    match IdNumber::parse(text) {
-        Ok(id) => {
-            let c = id.canonical();
+    match canonical_id(text) {
+        Some(c) => {
             let full = (!c.contains('*')).then(|| c.clone());
             let birth = c
                 .get(6..14)
@@ -118,7 +143,7 @@ pub fn id_keys(text: &str) -> (Option<String>, Option<String>, Option<String>) {
                 .map(str::to_string);
             (full, birth, last4)
         }
-        Err(_) => (None, None, None),
+        None => (None, None, None),
     }
 }
 
@@ -137,6 +162,15 @@ mod tests {
         );
         assert_eq!(compare_id_numbers(full, "310101********9999"), Different);
         assert_eq!(compare_id_numbers(full, ""), Missing);
+        assert_eq!(compare_id_numbers(full, "310101195001011243"), OneEdit);
+        assert_eq!(
+            compare_id_numbers(full, "310101195001019999"),
+            IdRegionBirthAgree
+        );
+        assert_eq!(
+            compare_id_numbers(full, "310101500101123"),
+            VisibleDigitsAgree
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use xunren_domain::{IdNumber, Phone, PhoneKind};
+use xunren_domain::{Phone, PhoneKind};
 
 use crate::address::{AddressMatch, AddressParts, compare_parts, parse_address};
 use crate::compare::{
@@ -23,7 +23,7 @@ use crate::compare::{
     parse_date_parts,
 };
 use crate::error::IndexError;
-use crate::ids::{compare_id_numbers, compare_phones};
+use crate::ids::{canonical_id, compare_canonical_ids, compare_phones};
 use crate::link::SplitMix;
 use crate::model::{Evidence, FieldModel, Model};
 use crate::normalize::{fold_accent, is_cjk, normalize_name, pinyin_key, shanghai_partners};
@@ -335,10 +335,10 @@ fn unpack_date(v: u32) -> Option<[u32; 3]> {
 }
 
 fn prepare_person(r: &Record) -> PreparedPerson {
-    let id = r.id_number.as_deref().map(IdNumber::parse);
+    let id = r.id_number.as_deref().map(canonical_id);
     let id_canonical = match &id {
-        Some(Ok(id)) => id.canonical(),
-        Some(Err(_)) => r
+        Some(Some(id)) => id.clone(),
+        Some(None) => r
             .id_number
             .as_deref()
             .unwrap_or("")
@@ -354,7 +354,7 @@ fn prepare_person(r: &Record) -> PreparedPerson {
         .and_then(parse_date_parts)
         .filter(|d| d[0] > 0)
         .or_else(|| match &id {
-            Some(Ok(id)) => id.canonical().get(6..14).and_then(parse_date_parts),
+            Some(Some(id)) => id.get(6..14).and_then(parse_date_parts),
             _ => None,
         });
     let phones = r
@@ -503,6 +503,14 @@ fn person_keys(p: &PreparedPerson, query: bool, out: &mut Vec<u64>) {
     }
     out.sort_unstable();
     out.dedup();
+}
+
+/// Whether a canonical ID shows its birth digits (positions 7–14).
+fn id_birth_visible(canonical: &str) -> bool {
+    canonical.len() == 18
+        && canonical
+            .get(6..14)
+            .is_some_and(|b| b.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Field positions in the person model.
@@ -788,16 +796,20 @@ impl Index {
                 }
             } else {
                 FieldComparison {
-                    level: compare_id_numbers(&q.id_canonical, s),
+                    level: compare_canonical_ids(&q.id_canonical, s),
                     detail: None,
                 }
             }
         };
+        // The birth date is evidence of its own only when the IDs do not already compare it: when both IDs show
+        // their birth digits, counting the birth date again would double the same evidence.
+        let stored_id = self.id_numbers.get(r);
+        let birth_in_both_ids = id_birth_visible(&q.id_canonical) && id_birth_visible(stored_id);
         let birth = match (
             q.birth,
             unpack_date(self.births.get(r).copied().unwrap_or(0)),
         ) {
-            (Some(x), Some(y)) => compare_date_parts(x, y),
+            (Some(x), Some(y)) if !birth_in_both_ids => compare_date_parts(x, y),
             _ => ComparisonLevel::Missing,
         };
         let phone_rank = |l: ComparisonLevel| {
