@@ -203,3 +203,21 @@ pub fn stats_table(stats: &RegistryStats) -> String {
     }
     out
 }
+
+/// What `xunren gen` wrote.
+pub fn gen_summary(summary: &xunren_synth::GenSummary) -> String {
+    let mut out = String::new();
+    let [old_west, small_south, units] = summary.certificates_by_group;
+    let _ = writeln!(
+        out,
+        "权证 certificates {} (老西门街道 {old_west}, 小南门街道 {small_south}, 单位 {units}), 人员 persons {}, 失联 lost {} (有本人记录 with a true record {})",
+        summary.certificates, summary.persons, summary.lost_persons, summary.lost_with_true_record
+    );
+    let mut files = vec![&summary.roster, &summary.truth, &summary.staff];
+    files.extend(summary.references.iter().map(|(_, file)| file));
+    files.extend(summary.votes.iter());
+    for file in files {
+        let _ = writeln!(out, "  {} ({} 行 rows)", file.path.display(), file.rows);
+    }
+    out
+}
