@@ -110,7 +110,7 @@ fn chinese_number(n: usize) -> String {
     if n < 20 {
         return format!(
             "十{}",
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 String::new()
             } else {
                 CN_DIGITS[n % 10].to_string()
@@ -121,7 +121,7 @@ fn chinese_number(n: usize) -> String {
         return format!(
             "{}十{}",
             CN_DIGITS[n / 10],
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 String::new()
             } else {
                 CN_DIGITS[n % 10].to_string()
@@ -164,7 +164,7 @@ impl Addr {
 
 fn random_addr(rng: &mut Rng) -> Addr {
     Addr {
-        road: *rng.pick(ROADS),
+        road: ROADS[rng.below(ROADS.len())],
         lane: 1 + rng.below(600),
         number: 1 + rng.below(40),
         room: 100 * (1 + rng.below(6)) + 1 + rng.below(4),
@@ -280,12 +280,12 @@ fn main() {
             (id, _) => id.clone(),
         };
         let mut birth = r.birth_date.clone();
-        if rng.chance(0.1) {
-            if let Some(b) = &birth {
-                let parts: Vec<&str> = b.split('-').collect();
-                if parts.len() == 3 {
-                    birth = Some(format!("{}-{}-{}", parts[0], parts[2], parts[1]));
-                }
+        if rng.chance(0.1)
+            && let Some(b) = &birth
+        {
+            let parts: Vec<&str> = b.split('-').collect();
+            if parts.len() == 3 {
+                birth = Some(format!("{}-{}-{}", parts[0], parts[2], parts[1]));
             }
         }
         let addr_source = r

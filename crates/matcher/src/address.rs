@@ -194,12 +194,13 @@ pub fn normalize_address(text: &str) -> String {
                         | '-'
                         | '楼'
                 );
-            if before_ok && starts_with_unit(&cleaned[end..]) {
-                if let Some(v) = parse_chinese_number(&run) {
-                    out.push_str(&v.to_string());
-                    i = end;
-                    continue;
-                }
+            if before_ok
+                && starts_with_unit(&cleaned[end..])
+                && let Some(v) = parse_chinese_number(&run)
+            {
+                out.push_str(&v.to_string());
+                i = end;
+                continue;
             }
             out.push_str(&run);
             i = end;
@@ -246,14 +247,14 @@ pub fn parse_address(text: &str) -> Address {
         // A district written without 区 (黄浦乔家路…) or an unknown one (xx区/xx县) within the first chars.
         for (name, current) in DISTRICTS {
             let short = name.trim_end_matches(['区', '县']);
-            if short.chars().count() >= 2 {
-                if let Some(r) = rest.strip_prefix(short) {
-                    if !r.starts_with('路') && !r.starts_with('街') {
-                        addr.district = Some((*current).to_string());
-                        rest = r;
-                        break;
-                    }
-                }
+            if short.chars().count() >= 2
+                && let Some(r) = rest.strip_prefix(short)
+                && !r.starts_with('路')
+                && !r.starts_with('街')
+            {
+                addr.district = Some((*current).to_string());
+                rest = r;
+                break;
             }
         }
     }

@@ -167,9 +167,10 @@ mod tests {
             compare_id_numbers(full, "310101195001019999"),
             IdRegionBirthAgree
         );
+        // A legacy 15-digit number is upgraded to 18 digits with the computed check digit.
         assert_eq!(
-            compare_id_numbers(full, "310101500101123"),
-            VisibleDigitsAgree
+            compare_id_numbers("310101195001011236", "310101500101123"),
+            Exact
         );
     }
 

@@ -424,35 +424,36 @@ fn person_keys(p: &PreparedPerson, query: bool, out: &mut Vec<u64>) {
         };
         out.push(key_hash(key::NAME_PINYIN, &[py.as_bytes()]));
         let mut chars = n.norm.chars();
-        if let Some(first) = chars.next() {
-            if is_cjk(first) {
-                let given: String = chars.collect();
-                out.push(key_hash(
-                    key::NAME_FOLDED,
-                    &[folded_name_key(first, &given).as_bytes()],
-                ));
-                if query {
-                    for partner in shanghai_partners(first) {
-                        out.push(key_hash(
-                            key::NAME_FOLDED,
-                            &[folded_name_key(partner, &given).as_bytes()],
-                        ));
-                    }
-                }
-                if year > 0 && !given.is_empty() {
-                    let gp = pinyin_key(&given);
+        if let Some(first) = chars.next()
+            && is_cjk(first)
+        {
+            let given: String = chars.collect();
+            out.push(key_hash(
+                key::NAME_FOLDED,
+                &[folded_name_key(first, &given).as_bytes()],
+            ));
+            if query {
+                for partner in shanghai_partners(first) {
                     out.push(key_hash(
-                        key::GIVEN_BIRTH_YEAR,
-                        &[gp.as_bytes(), &year.to_le_bytes()],
+                        key::NAME_FOLDED,
+                        &[folded_name_key(partner, &given).as_bytes()],
                     ));
                 }
             }
+            if year > 0 && !given.is_empty() {
+                let gp = pinyin_key(&given);
+                out.push(key_hash(
+                    key::GIVEN_BIRTH_YEAR,
+                    &[gp.as_bytes(), &year.to_le_bytes()],
+                ));
+            }
         }
     }
-    if let Some(d) = p.birth {
-        if d[1] != 0 && d[2] != 0 {
-            out.push(key_hash(key::BIRTH_DATE, &[&pack_date(d).to_le_bytes()]));
-        }
+    if let Some(d) = p.birth
+        && d[1] != 0
+        && d[2] != 0
+    {
+        out.push(key_hash(key::BIRTH_DATE, &[&pack_date(d).to_le_bytes()]));
     }
     let id = p.id_canonical.as_bytes();
     if id.len() == 18 {
@@ -492,13 +493,13 @@ fn person_keys(p: &PreparedPerson, query: bool, out: &mut Vec<u64>) {
                 &[road.as_bytes(), lane.as_bytes(), number.as_bytes()],
             ));
         }
-        if let (Some(road), Some(lane)) = (&a.road, &a.lane) {
-            if !surname.is_empty() {
-                out.push(key_hash(
-                    key::ROAD_LANE_SURNAME,
-                    &[road.as_bytes(), lane.as_bytes(), surname.as_bytes()],
-                ));
-            }
+        if let (Some(road), Some(lane)) = (&a.road, &a.lane)
+            && !surname.is_empty()
+        {
+            out.push(key_hash(
+                key::ROAD_LANE_SURNAME,
+                &[road.as_bytes(), lane.as_bytes(), surname.as_bytes()],
+            ));
         }
     }
     out.sort_unstable();
@@ -512,6 +513,9 @@ fn id_birth_visible(canonical: &str) -> bool {
             .get(6..14)
             .is_some_and(|b| b.bytes().all(|c| c.is_ascii_digit()))
 }
+
+/// A record scored for a query: log-odds, position, comparisons, address roles (query, record).
+type ScoredRecord = (f64, u32, Vec<FieldComparison>, Option<(u8, u8)>);
 
 /// Field positions in the person model.
 const F_NAME: usize = 0;
@@ -908,7 +912,7 @@ impl Index {
         let q = prepare_person(query);
         let q_addrs = self.query_addresses(&q);
         let gathered = self.gather(&q, self.options.max_scored.max(top_k));
-        let mut scored: Vec<(f64, u32, Vec<FieldComparison>, Option<(u8, u8)>)> = gathered
+        let mut scored: Vec<ScoredRecord> = gathered
             .into_iter()
             .map(|r| {
                 let (cmp, roles) = self.compare_record(&q, &q_addrs, r as usize);

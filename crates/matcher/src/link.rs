@@ -166,12 +166,12 @@ impl LinkSpec {
             ));
         }
         for f in &self.fields {
-            if let Some(s) = &f.swap_with {
-                if !names.contains(s.as_str()) {
-                    return Err(LinkError::SpecInvalid(format!(
-                        "swap_with 指向未知字段 {s} / swap_with names unknown field {s}"
-                    )));
-                }
+            if let Some(s) = &f.swap_with
+                && !names.contains(s.as_str())
+            {
+                return Err(LinkError::SpecInvalid(format!(
+                    "swap_with 指向未知字段 {s} / swap_with names unknown field {s}"
+                )));
             }
         }
         for rule in &self.blocking {

@@ -44,10 +44,10 @@ fn t2s_table() -> &'static HashMap<char, char> {
                     buf.push(c);
                     let out = converter.convert(&buf);
                     let mut chars = out.chars();
-                    if let (Some(s), None) = (chars.next(), chars.next()) {
-                        if s != c {
-                            table.insert(c, s);
-                        }
+                    if let (Some(s), None) = (chars.next(), chars.next())
+                        && s != c
+                    {
+                        table.insert(c, s);
                     }
                 }
             }
@@ -455,8 +455,8 @@ fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
     for (i, &c) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
-        for j in lo..hi {
-            if used_b & (1 << j) == 0 && b[j] == c {
+        for (j, &bj) in b.iter().enumerate().take(hi).skip(lo) {
+            if used_b & (1 << j) == 0 && bj == c {
                 used_b |= 1 << j;
                 matched_a |= 1 << i;
                 matches += 1;
