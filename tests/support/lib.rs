@@ -121,6 +121,7 @@ impl TestDb {
             "reference_records",
             "import_batches",
             "import_warnings",
+            "match_candidates",
         ] {
             counts.push((
                 table.to_string(),

@@ -7,6 +7,7 @@ pub mod committee;
 pub mod department;
 pub mod import_batch;
 pub mod import_warning;
+pub mod match_candidate;
 pub mod person;
 pub mod reference_record;
 pub mod reference_source;
