@@ -152,7 +152,11 @@ fn starts_with_unit(rest: &[char]) -> bool {
 /// Normalises an address string: half-width, simplified, no whitespace or punctuation except `-`, Chinese
 /// numerals before a unit replaced by digits, and `#` read as 号.
 pub fn normalize_address(text: &str) -> String {
-    let folded: String = text.chars().map(fold_width).collect();
+    let folded: String = text
+        .chars()
+        .take(crate::compare::MAX_FIELD_CHARS)
+        .map(fold_width)
+        .collect();
     let simplified = to_simplified(&folded);
     let mut cleaned: Vec<char> = Vec::with_capacity(simplified.len());
     for c in simplified.chars() {

@@ -243,9 +243,13 @@ impl PreparedValue {
     }
 }
 
+/// Values are cut to this many characters before comparison: no real name, ID or address is longer, and the
+/// string measures are quadratic.
+pub const MAX_FIELD_CHARS: usize = 200;
+
 /// Prepares a raw value for comparisons of the given kind.
 pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
-    let raw = raw.trim().to_string();
+    let raw: String = raw.trim().chars().take(MAX_FIELD_CHARS).collect();
     let mut v = PreparedValue::default();
     match kind {
         FieldKind::Name => {

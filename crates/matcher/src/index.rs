@@ -19,8 +19,8 @@ use xunren_domain::{Phone, PhoneKind};
 
 use crate::address::{AddressMatch, AddressParts, compare_parts, parse_address};
 use crate::compare::{
-    ComparisonLevel, FieldComparison, FieldKind, PreparedValue, compare_date_parts, compare_names,
-    parse_date_parts,
+    ComparisonLevel, FieldComparison, FieldKind, MAX_FIELD_CHARS, PreparedValue,
+    compare_date_parts, compare_names, parse_date_parts,
 };
 use crate::error::IndexError;
 use crate::ids::{canonical_id, compare_canonical_ids, compare_phones};
@@ -311,14 +311,15 @@ struct PreparedPerson {
 }
 
 fn prepare_name(raw: &str) -> PreparedValue {
-    let norm = normalize_name(raw);
+    let raw: String = raw.trim().chars().take(MAX_FIELD_CHARS).collect();
+    let norm = normalize_name(&raw);
     let pinyin = if norm.chars().any(is_cjk) {
         pinyin_key(&norm)
     } else {
         String::new()
     };
     PreparedValue {
-        raw: raw.trim().to_string(),
+        raw,
         norm,
         pinyin,
         date: None,
@@ -655,7 +656,8 @@ impl Index {
         idx.key_end.shrink_to_fit();
         idx.postings.shrink_to_fit();
         idx.model = default_person_model(idx.len());
-        idx.estimate_u(20_000);
+        let n = idx.len();
+        idx.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
         Ok(idx)
     }
 

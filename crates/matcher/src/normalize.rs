@@ -407,10 +407,13 @@ fn osa_capped<T: Eq>(a: &[T], b: &[T], cap: usize) -> usize {
     for (j, v) in prev.iter_mut().enumerate() {
         *v = j;
     }
+    // Only the band |i - j| <= cap matters; cells just outside it are set to cap + 1.
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
-        for j in 1..=n {
+        let lo = i.saturating_sub(cap).max(1);
+        let hi = (i + cap).min(n);
+        cur[lo - 1] = if lo == 1 { i } else { cap + 1 };
+        let mut row_min = cur[lo - 1];
+        for j in lo..=hi {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
@@ -418,6 +421,9 @@ fn osa_capped<T: Eq>(a: &[T], b: &[T], cap: usize) -> usize {
             }
             cur[j] = v;
             row_min = row_min.min(v);
+        }
+        if hi < n {
+            cur[hi + 1] = cap + 1;
         }
         if row_min > cap {
             return cap + 1;
@@ -443,7 +449,9 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
         let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
         jaro + prefix as f64 * 0.1 * (1.0 - jaro)
     } else {
-        strsim::jaro_winkler(a, b)
+        // Long texts are compared on their first 256 characters (the measure is quadratic).
+        let cut = |s: &str| -> String { s.chars().take(256).collect() };
+        strsim::jaro_winkler(&cut(a), &cut(b))
     }
 }
 
@@ -557,5 +565,12 @@ mod tests {
         assert_eq!(edit_distance_capped("abc", "xyz", 1), 2);
         assert_eq!(edit_distance_capped("", "ab", 1), 2);
         assert_eq!(edit_distance_capped("19151111", "19151121", 1), 1);
+        assert_eq!(edit_distance_capped("kitten", "sitting", 3), 3);
+        assert_eq!(edit_distance_capped("kitten", "sitting", 2), 3);
+        assert_eq!(edit_distance_capped("ab", "ba", 1), 1);
+        assert_eq!(edit_distance_capped("王小明", "王明小", 1), 1);
+        let long_a = "a".repeat(5000);
+        let long_b = format!("{}b", "a".repeat(4999));
+        assert_eq!(edit_distance_capped(&long_a, &long_b, 1), 1);
     }
 }
