@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_registry;
 mod m20261128_000002_create_match_candidates;
+mod m20261128_000003_create_tasks;
 
 /// All migrations of xunren, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_registry::Migration),
             Box::new(m20261128_000002_create_match_candidates::Migration),
+            Box::new(m20261128_000003_create_tasks::Migration),
         ]
     }
 }

@@ -122,6 +122,12 @@ impl TestDb {
             "import_batches",
             "import_warnings",
             "match_candidates",
+            "staff",
+            "cases",
+            "case_events",
+            "leads",
+            "attempts",
+            "votes",
         ] {
             counts.push((
                 table.to_string(),
@@ -221,4 +227,49 @@ pub fn id18_wrong_check(first17: &str) -> String {
     let good = id18(first17);
     let wrong = if good.ends_with('0') { '1' } else { '0' };
     format!("{first17}{wrong}")
+}
+
+/// The roster of the workflow tests (乔家路北块): five lost persons — a household of two on
+/// Q-001 (艾家弄居委会), 王建国 on Q-002 registered at the same old address as 陈芳 on Q-003
+/// (龙潭居委会, 小南门街道), and 孙丽 on Q-005 in a subdistrict no staff member covers.
+pub const TASKS_ROSTER: &str =
+    "权证号,房屋坐落,房屋类型,征收所,街道,居委会,姓名,身份,联系电话,户籍地址,联系状态
+Q-001,乔家路12弄3号,公房,征收一所,老西门街道,艾家弄居委会,张明,承租人,13812345678,乔家路12弄3号,失联
+Q-001,乔家路12弄3号,公房,征收一所,老西门街道,艾家弄居委会,李秀英,同住人,,乔家路12弄3号,失联
+Q-002,大夫坊5号,私房,征收一所,老西门街道,艾家弄居委会,王建国,产权人,63219876,复兴东路100弄2号,失联
+Q-003,望云路8号,公房,征收一所,小南门街道,龙潭居委会,陈芳,承租人,,复兴东路100弄2号,失联
+Q-004,望云路9号,公房,征收一所,小南门街道,龙潭居委会,赵强,承租人,,望云路9号,已联系
+Q-005,西唐家弄1号,私房,征收一所,半淞园路街道,耀江居委会,孙丽,产权人,,西唐家弄1号,失联
+D3-01,望云路20号,单位,征收三所,,,上海某某商店,单位,,,已联系
+";
+
+/// The staff of the workflow tests, in the `import staff` format.
+pub const TASKS_STAFF: &str = "姓名,角色,小组,街道,居委会,技能,容量
+周磊,居委干部,第一小组,老西门街道,艾家弄居委会,方言、调解,10
+孟晓晔,联络员,第一小组,老西门街道,艾家弄居委会,法律;房产,5
+刘洋,征收所工作人员,第二小组,小南门街道,,法律,2
+陈组长,组长,第一小组,老西门街道,,调解,5
+督导甲,督导,领导小组,老西门街道、小南门街道,,,5
+";
+
+/// Imports [`TASKS_ROSTER`] into base 乔家路北块 and returns the base id.
+pub async fn import_tasks_roster(t: &TestDb) -> i32 {
+    let path = t.write("tasks_roster.csv", TASKS_ROSTER);
+    let options = xunren_registry::import::roster::RosterOptions {
+        base: "乔家路北块".to_string(),
+        sheet: None,
+        dry_run: false,
+    };
+    xunren_registry::import::roster::import_roster(&t.db, &path, &options, &|_| {})
+        .await
+        .expect("the workflow roster imports");
+    let row =
+        t.db.query_one_raw(Statement::from_string(
+            t.db.get_database_backend(),
+            "SELECT id FROM bases WHERE name = '乔家路北块'".to_string(),
+        ))
+        .await
+        .expect("base query")
+        .expect("the base");
+    row.try_get_by_index::<i32>(0).expect("an id")
 }
