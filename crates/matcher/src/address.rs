@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{fold_width, to_simplified};
+use crate::normalize::{fold_width, simplify_char};
 
 /// The components of a parsed address (地址要素). Missing components are `None`. Numbers are kept as digit
 /// strings without leading zeros (`"12"`), possibly with a letter or sub-number (`"12甲"`, `"3-1"` is split).
@@ -85,6 +85,29 @@ const DISTRICTS: &[(&str, &str)] = &[
     ("浦东", "浦东新区"),
 ];
 
+/// District names without their 区/县 suffix (at least two characters), with their current names.
+const DISTRICT_SHORT: &[(&str, &str)] = &[
+    ("黄浦", "黄浦区"),
+    ("徐汇", "徐汇区"),
+    ("长宁", "长宁区"),
+    ("静安", "静安区"),
+    ("普陀", "普陀区"),
+    ("虹口", "虹口区"),
+    ("杨浦", "杨浦区"),
+    ("闵行", "闵行区"),
+    ("宝山", "宝山区"),
+    ("嘉定", "嘉定区"),
+    ("金山", "金山区"),
+    ("松江", "松江区"),
+    ("青浦", "青浦区"),
+    ("奉贤", "奉贤区"),
+    ("崇明", "崇明区"),
+    ("南市", "黄浦区"),
+    ("卢湾", "黄浦区"),
+    ("闸北", "静安区"),
+    ("南汇", "浦东新区"),
+];
+
 fn chinese_digit(c: char) -> Option<u64> {
     Some(match c {
         '零' | '〇' => 0,
@@ -152,14 +175,13 @@ fn starts_with_unit(rest: &[char]) -> bool {
 /// Normalises an address string: half-width, simplified, no whitespace or punctuation except `-`, Chinese
 /// numerals before a unit replaced by digits, and `#` read as 号.
 pub fn normalize_address(text: &str) -> String {
-    let folded: String = text
+    let mut cleaned: Vec<char> =
+        Vec::with_capacity(text.len().min(4 * crate::compare::MAX_FIELD_CHARS));
+    for c in text
         .chars()
         .take(crate::compare::MAX_FIELD_CHARS)
-        .map(fold_width)
-        .collect();
-    let simplified = to_simplified(&folded);
-    let mut cleaned: Vec<char> = Vec::with_capacity(simplified.len());
-    for c in simplified.chars() {
+        .map(|c| simplify_char(fold_width(c)))
+    {
         match c {
             '-' | '—' | '–' | '‐' | '−' | '~' | '之' => cleaned.push('-'),
             '#' => cleaned.push('号'),
@@ -248,13 +270,12 @@ pub fn parse_address(text: &str) -> Address {
         }
     }
     if addr.district.is_none() {
-        // A district written without 区 (黄浦乔家路…) or an unknown one (xx区/xx县) within the first chars.
-        for (name, current) in DISTRICTS {
-            let short = name.trim_end_matches(['区', '县']);
-            if short.chars().count() >= 2
-                && let Some(r) = rest.strip_prefix(short)
+        // A district written without 区 (黄浦乔家路…).
+        for (short, current) in DISTRICT_SHORT {
+            if let Some(r) = rest.strip_prefix(short)
                 && !r.starts_with('路')
                 && !r.starts_with('街')
+                && !r.starts_with('镇')
             {
                 addr.district = Some((*current).to_string());
                 rest = r;
@@ -314,14 +335,14 @@ fn parse_numbers(tail: &str, addr: &mut Address) {
                 i += 1;
             }
             let digits: String = chars[start..i].iter().take(12).collect();
-            let next: String = chars[i..].iter().take(2).collect();
-            let unit: &'static str = if next.starts_with("支弄") {
+            let next = (chars.get(i).copied(), chars.get(i + 1).copied());
+            let unit: &'static str = if next == (Some('支'), Some('弄')) {
                 i += 2;
                 "支弄"
-            } else if next.starts_with("号楼") {
+            } else if next == (Some('号'), Some('楼')) {
                 i += 2;
                 "幢"
-            } else if next.starts_with("单元") {
+            } else if next == (Some('单'), Some('元')) {
                 i += 2;
                 "单元"
             } else {
@@ -448,25 +469,31 @@ pub fn compare_addresses(a: &Address, b: &Address) -> AddressMatch {
 impl Address {
     /// The deciding components (see [`AddressParts`]).
     pub(crate) fn parts(&self) -> AddressParts<String> {
+        self.clone().into_parts()
+    }
+
+    /// The deciding components, consuming the address.
+    pub(crate) fn into_parts(self) -> AddressParts<String> {
         let room = if self.building.is_some() || self.floor.is_some() || self.room.is_some() {
-            Some(format!(
-                "{}|{}|{}",
-                self.building.as_deref().unwrap_or(""),
-                self.floor.as_deref().unwrap_or(""),
-                self.room.as_deref().unwrap_or("")
-            ))
+            let mut key = self.building.unwrap_or_default();
+            key.push('|');
+            key.push_str(self.floor.as_deref().unwrap_or(""));
+            key.push('|');
+            key.push_str(self.room.as_deref().unwrap_or(""));
+            Some(key)
         } else {
             None
         };
+        let road = match self.road {
+            Some(r) => Some(r),
+            None => (!self.normalized.is_empty()).then_some(self.normalized),
+        };
         AddressParts {
-            district: self.district.clone(),
-            road: self
-                .road
-                .clone()
-                .or_else(|| (!self.normalized.is_empty()).then(|| self.normalized.clone())),
-            lane: self.lane.clone(),
-            branch_lane: self.branch_lane.clone(),
-            number: self.number.clone(),
+            district: self.district,
+            road,
+            lane: self.lane,
+            branch_lane: self.branch_lane,
+            number: self.number,
             room,
         }
     }

@@ -372,7 +372,7 @@ fn prepare_person(r: &Record) -> PreparedPerson {
         if let Some(t) = text {
             let a = parse_address(t);
             if !a.normalized.is_empty() {
-                addresses.push((a.parts(), role));
+                addresses.push((a.into_parts(), role));
             }
         }
     }
@@ -515,6 +515,38 @@ fn id_birth_visible(canonical: &str) -> bool {
             .is_some_and(|b| b.bytes().all(|c| c.is_ascii_digit()))
 }
 
+/// Records prepared per batch when building an index.
+const BUILD_BATCH: usize = 32_768;
+
+/// Prepares records and their blocking keys, split over `threads` scoped threads.
+fn prepare_batch(batch: &[&Record], threads: usize) -> Vec<(PreparedPerson, Vec<u64>)> {
+    let one = |r: &Record| {
+        let p = prepare_person(r);
+        let mut keys = Vec::new();
+        person_keys(&p, false, &mut keys);
+        (p, keys)
+    };
+    if threads <= 1 || batch.len() < 1024 {
+        return batch.iter().map(|r| one(r)).collect();
+    }
+    let chunk = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|r| one(r)).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(batch.len());
+        for (h, part) in handles.into_iter().zip(batch.chunks(chunk)) {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A worker cannot panic on input (preparation is total); should it anyway, redo its part here.
+                Err(_) => out.extend(part.iter().map(|r| one(r))),
+            }
+        }
+        out
+    })
+}
+
 /// A record scored for a query: log-odds, position, comparisons, address roles (query, record).
 type ScoredRecord = (f64, u32, Vec<FieldComparison>, Option<(u8, u8)>);
 
@@ -610,34 +642,45 @@ impl Index {
             options: LookupOptions::default(),
         };
         let mut entries: Vec<(u64, u32)> = Vec::new();
-        let mut keys = Vec::new();
-        for (n, r) in records.into_iter().enumerate() {
-            let rid = u32::try_from(n).ok().filter(|&v| v < UNKNOWN).ok_or(
-                IndexError::TooManyRecords {
-                    max: UNKNOWN as usize,
-                },
-            )?;
-            let p = prepare_person(r);
-            idx.ids.push(&r.id)?;
-            idx.names_raw.push(&p.name.raw)?;
-            idx.names.push(&p.name.norm)?;
-            let former: Vec<&str> = p.former_names.iter().map(|f| f.norm.as_str()).collect();
-            idx.former_names.push(&former.join("|"))?;
-            idx.id_numbers.push(&p.id_canonical)?;
-            idx.births.push(p.birth.map_or(0, pack_date));
-            idx.phones.push(&p.phones.join("|"))?;
-            for (a, role) in &p.addresses {
-                let interner = &mut idx.interner;
-                idx.addrs
-                    .push(compact_address(a, *role, |s| interner.intern(s)));
+        // Records are prepared (normalised, parsed, keyed) in batches on all available cores, then ingested in
+        // order on this thread.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let mut iter = records.into_iter();
+        let mut n = 0usize;
+        loop {
+            let batch: Vec<&Record> = iter.by_ref().take(BUILD_BATCH).collect();
+            if batch.is_empty() {
+                break;
             }
-            idx.addr_end.push(
-                u32::try_from(idx.addrs.len())
-                    .map_err(|_| IndexError::TooManyRecords { max: n })?,
-            );
-            keys.clear();
-            person_keys(&p, false, &mut keys);
-            entries.extend(keys.iter().map(|&k| (k, rid)));
+            let prepared = prepare_batch(&batch, threads);
+            for (r, (p, keys)) in batch.iter().zip(prepared) {
+                let rid = u32::try_from(n).ok().filter(|&v| v < UNKNOWN).ok_or(
+                    IndexError::TooManyRecords {
+                        max: UNKNOWN as usize,
+                    },
+                )?;
+                idx.ids.push(&r.id)?;
+                idx.names_raw.push(&p.name.raw)?;
+                idx.names.push(&p.name.norm)?;
+                let former: Vec<&str> = p.former_names.iter().map(|f| f.norm.as_str()).collect();
+                idx.former_names.push(&former.join("|"))?;
+                idx.id_numbers.push(&p.id_canonical)?;
+                idx.births.push(p.birth.map_or(0, pack_date));
+                idx.phones.push(&p.phones.join("|"))?;
+                for (a, role) in &p.addresses {
+                    let interner = &mut idx.interner;
+                    idx.addrs
+                        .push(compact_address(a, *role, |s| interner.intern(s)));
+                }
+                idx.addr_end.push(
+                    u32::try_from(idx.addrs.len())
+                        .map_err(|_| IndexError::TooManyRecords { max: n })?,
+                );
+                entries.extend(keys.iter().map(|&k| (k, rid)));
+                n += 1;
+            }
         }
         entries.sort_unstable();
         for (k, rid) in entries {
