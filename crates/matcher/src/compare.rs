@@ -38,6 +38,8 @@ pub enum ComparisonLevel {
     IdRegionBirthAgree,
     /// Day and month swapped (日月颠倒).
     DayMonthSwapped,
+    /// One date, read as a lunar-calendar date (农历), is the other (农历/公历换算一致).
+    LunarSolar,
     /// Same year only (仅年份一致).
     YearOnly,
     /// Jaro–Winkler similarity ≥ 0.92 (高度相似).
@@ -70,6 +72,7 @@ impl ComparisonLevel {
             Self::VisibleDigitsAgree => "可见位一致",
             Self::IdRegionBirthAgree => "地区码与出生日期一致",
             Self::DayMonthSwapped => "日月颠倒",
+            Self::LunarSolar => "农历公历换算一致",
             Self::YearOnly => "仅年份一致",
             Self::SimilarHigh => "高度相似",
             Self::SimilarMid => "较相似",
@@ -95,6 +98,7 @@ impl ComparisonLevel {
             Self::VisibleDigitsAgree => "visible digits agree",
             Self::IdRegionBirthAgree => "region and birth date in ID agree",
             Self::DayMonthSwapped => "day and month swapped",
+            Self::LunarSolar => "agrees once one is read as a lunar-calendar date",
             Self::YearOnly => "same year only",
             Self::SimilarHigh => "very similar",
             Self::SimilarMid => "similar",
@@ -148,7 +152,14 @@ impl FieldKind {
                 SimilarMid,
                 Different,
             ],
-            FieldKind::Date => &[Exact, DayMonthSwapped, OneEdit, YearOnly, Different],
+            FieldKind::Date => &[
+                Exact,
+                DayMonthSwapped,
+                LunarSolar,
+                OneEdit,
+                YearOnly,
+                Different,
+            ],
             FieldKind::Numeric => &[Exact, OneEdit, Different],
             FieldKind::Address => &[Exact, SameBuilding, SameLane, SameRoad, Different],
             FieldKind::IdNumber => &[
@@ -172,6 +183,7 @@ impl FieldKind {
             (FieldKind::Exact, _) => (0.05, 0.95),
             (FieldKind::Date, Exact) => (0.88, 0.0004),
             (FieldKind::Date, DayMonthSwapped) => (0.02, 0.00005),
+            (FieldKind::Date, LunarSolar) => (0.01, 0.00005),
             (FieldKind::Date, OneEdit) => (0.06, 0.003),
             (FieldKind::Date, YearOnly) => (0.02, 0.015),
             (FieldKind::IdNumber, Exact) => (0.9, 0.000001),
@@ -284,6 +296,49 @@ pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
 /// Reads a date written as `19151111`, `1915-11-11`, `1915/11/11`, `1915.11.11` or `1915年11月11日` into
 /// `[year, month, day]` (a day or month of 0 means unknown). Returns `None` for other text.
 pub fn parse_date_parts(raw: &str) -> Option<[u32; 3]> {
+    let lunar = ["农历", "農曆", "阴历", "陰曆"]
+        .iter()
+        .any(|m| raw.contains(m));
+    if lunar {
+        // A date the clerk marked as lunar-calendar (农历): convert it to the solar calendar.
+        let leap = raw.contains('闰') || raw.contains('閏');
+        let digits: String = raw
+            .chars()
+            .map(|c| {
+                if ["农", "历", "農", "曆", "阴", "陰", "闰", "閏"]
+                    .contains(&c.to_string().as_str())
+                {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let d = parse_solar_parts(&digits)?;
+        return lunar_to_solar(d, leap).or(Some([d[0], 0, 0]));
+    }
+    parse_solar_parts(raw)
+}
+
+/// The solar date of a lunar-calendar date `[year, month, day]` (农历转公历), if it exists (years 1901–2100).
+pub fn lunar_to_solar(d: [u32; 3], leap: bool) -> Option<[u32; 3]> {
+    use chinese_lunisolar_calendar::LunisolarDate;
+    use chrono::Datelike;
+    let (y, m, dd) = (
+        u16::try_from(d[0]).ok()?,
+        u8::try_from(d[1]).ok()?,
+        u8::try_from(d[2]).ok()?,
+    );
+    if !(1901..=2100).contains(&y) || m == 0 || dd == 0 {
+        return None;
+    }
+    let date = LunisolarDate::from_ymd(y, m, leap, dd)
+        .ok()?
+        .to_naive_date();
+    Some([u32::try_from(date.year()).ok()?, date.month(), date.day()])
+}
+
+fn parse_solar_parts(raw: &str) -> Option<[u32; 3]> {
     let folded: String = raw.chars().map(crate::normalize::fold_width).collect();
     let t = folded.trim();
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -392,6 +447,10 @@ pub fn compare_date_parts(x: [u32; 3], y: [u32; 3]) -> ComparisonLevel {
     } else if complete(x) && complete(y) {
         if x[0] == y[0] && x[1] == y[2] && x[2] == y[1] {
             DayMonthSwapped
+        } else if y[0] >= x[0] && y[0] <= x[0] + 1 && lunar_to_solar(x, false) == Some(y)
+            || x[0] >= y[0] && x[0] <= y[0] + 1 && lunar_to_solar(y, false) == Some(x)
+        {
+            LunarSolar
         } else if date_digits_one_edit(x, y) {
             OneEdit
         } else if x[0] == y[0] {
@@ -581,6 +640,11 @@ mod tests {
         assert_eq!(d("19151111", "19800203"), Different);
         assert_eq!(d("", "19800203"), Missing);
         assert_eq!(parse_date_parts("1915年11月1日"), Some([1915, 11, 1]));
+        // 农历 1950-03-04 is 1950-04-20 in the solar calendar.
+        assert_eq!(lunar_to_solar([1950, 3, 4], false), Some([1950, 4, 20]));
+        assert_eq!(d("1950-03-04", "1950-04-20"), LunarSolar);
+        assert_eq!(d("农历1950年3月4日", "1950-04-20"), Exact);
+        assert_eq!(lunar_to_solar([1950, 13, 4], false), None);
     }
 
     #[test]
