@@ -1214,8 +1214,8 @@ mod tests {
         t.rows.push(vec!["x".into(), "7".into()]);
         let text = t.text();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[2], "征收一所  1191");
-        assert_eq!(lines[3], "x            7");
+        assert_eq!(lines[3], "征收一所  1191");
+        assert_eq!(lines[4], "x            7");
         let csv = String::from_utf8(t.render(Format::Csv).expect("csv")).expect("utf8");
         assert!(csv.starts_with('\u{feff}') && csv.contains("征收一所,1191"));
         assert!(t.render(Format::Xlsx).expect("xlsx").starts_with(b"PK"));
