@@ -5,6 +5,7 @@
 //! first, except `xunren migrate`, which manages them explicitly.
 
 mod output;
+mod tasks_cmd;
 
 use std::path::PathBuf;
 
@@ -81,6 +82,8 @@ enum Command {
         #[arg(long, default_value = "moderate")]
         noise: xunren_synth::NoiseLevel,
     },
+    #[command(flatten)]
+    Tasks(tasks_cmd::TasksCommand),
 }
 
 #[derive(Subcommand)]
@@ -122,6 +125,25 @@ enum ImportWhat {
         /// Also remove records of the file's sources that the file no longer holds.
         #[arg(long)]
         replace: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Staff (工作人员): 姓名, 角色, 小组, 街道, 居委会, 技能, 容量.
+    Staff {
+        file: PathBuf,
+        #[arg(long)]
+        sheet: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Votes (征询意见): 权证号, 轮次 (1/2), 意见 (同意/反对/弃权/废票, 已签约/未签约).
+    Votes {
+        file: PathBuf,
+        /// The base (default: the only one).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
         #[arg(long)]
         dry_run: bool,
     },
@@ -187,6 +209,10 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("generating into {}", out.display()))?;
             print!("{}", output::gen_summary(&summary));
             Ok(())
+        }
+        Command::Tasks(command) => {
+            let db = open(&cli.database_url).await?;
+            tasks_cmd::run(&db, command).await
         }
     }
 }
@@ -310,6 +336,23 @@ async fn import(db: &DatabaseConnection, what: ImportWhat) -> Result<()> {
             let report = report
                 .with_context(|| format!("importing reference records {}", file.display()))?;
             print!("{}", output::reference_summary(&report, started.elapsed()));
+        }
+        ImportWhat::Staff {
+            file,
+            sheet,
+            dry_run,
+        } => {
+            bar.finish_and_clear();
+            tasks_cmd::import_staff(db, &file, sheet.as_deref(), dry_run).await?;
+        }
+        ImportWhat::Votes {
+            file,
+            base,
+            sheet,
+            dry_run,
+        } => {
+            bar.finish_and_clear();
+            tasks_cmd::import_votes(db, &file, base.as_deref(), sheet.as_deref(), dry_run).await?;
         }
     }
     Ok(())

@@ -41,3 +41,7 @@ pub use error::{Result, TaskError};
 
 /// Timestamps of the workflow.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// Re-exported for callers (the CLI, the web) that name dates and serialise reports.
+pub use chrono;
+pub use serde::Serialize;
