@@ -476,7 +476,7 @@ pub fn link_files(spec: &LinkSpec, a: &Path, b: &Path) -> Result<LinkResult, Lin
             random_codes.extend(model.encode(&cmp));
         }
     }
-    model.estimate_u(&random_codes);
+    model.estimate_u(&random_codes, ta.ids.len() as f64 * tb.ids.len() as f64);
 
     // Comparison vectors of candidates, then EM for m and λ.
     let mut codes = Vec::with_capacity(pairs.len() * nf);
@@ -637,4 +637,125 @@ pub fn evaluate(
         recall,
         f1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("xunren-link-{}-{name}", std::process::id()));
+        std::fs::write(&p, text).expect("write temp file");
+        p
+    }
+
+    #[test]
+    fn chinese_records_link_with_evidence() {
+        let mut a_text = String::from(
+            "id,姓名,出生日期,地址\n\
+             a1,王明,1950-03-04,上海市黄浦区乔家路十二弄三号\n\
+             a2,陳大文,1962-11-05,复兴东路100弄5号\n\
+             a3,李娜,1980-01-01,中华路3号\n",
+        );
+        let mut b_text = String::from(
+            "编号,name,birth,addr\n\
+             b1,王铭,19500304,乔家路12弄-3\n\
+             b2,陈大文,1962年11月5日,复兴东路100弄5号201室\n\
+             b3,赵四,1990-09-09,人民路1号\n",
+        );
+        // Unrelated filler records so that u and EM have a population to learn from.
+        let surnames: Vec<char> = "赵钱孙周吴郑冯褚卫蒋沈韩朱秦尤许何吕施孔".chars().collect();
+        let given: Vec<char> = "一二三四五六七八九十春夏秋冬东南西北".chars().collect();
+        for i in 0..60 {
+            let name = |k: usize| {
+                format!(
+                    "{}{}",
+                    surnames[k % surnames.len()],
+                    given[(k / 3) % given.len()]
+                )
+            };
+            a_text.push_str(&format!(
+                "fa{i},{},{}-{:02}-{:02},淮海中路{}号\n",
+                name(i),
+                1930 + i % 50,
+                1 + i % 12,
+                1 + (i * 5) % 28,
+                i + 1
+            ));
+            b_text.push_str(&format!(
+                "fb{i},{},{}-{:02}-{:02},南京东路{}号\n",
+                name(i + 7),
+                1931 + (i * 3) % 50,
+                1 + (i * 5) % 12,
+                1 + (i * 3) % 28,
+                i + 2
+            ));
+        }
+        let a = write("a.csv", &a_text);
+        let b = write("b.csv", &b_text);
+        let spec = LinkSpec::from_toml(
+            r#"
+threshold = 0.5
+one_to_one = true
+[id]
+a = "id"
+b = "编号"
+[[field]]
+name = "name"
+a = "姓名"
+b = "name"
+kind = "name"
+label_zh = "姓名"
+[[field]]
+name = "birth"
+a = "出生日期"
+b = "birth"
+kind = "date"
+label_zh = "出生日期"
+[[field]]
+name = "addr"
+a = "地址"
+b = "addr"
+kind = "address"
+label_zh = "地址"
+[[blocking]]
+fields = ["birth"]
+[[blocking]]
+fields = ["name"]
+prefix = 1
+"#,
+        )
+        .expect("spec");
+        let result = link_files(&spec, &a, &b).expect("link");
+        let ids: Vec<(&str, &str)> = result
+            .pairs
+            .iter()
+            .map(|p| (p.id_a.as_str(), p.id_b.as_str()))
+            .collect();
+        assert!(ids.contains(&("a1", "b1")), "{ids:?}");
+        assert!(ids.contains(&("a2", "b2")), "{ids:?}");
+        let p1 = result.pairs.iter().find(|p| p.id_a == "a1").expect("a1");
+        let zh = p1.evidence.zh_summary();
+        assert!(zh.contains("姓名同音 明/铭"), "{zh}");
+        assert!(zh.contains("地址一致"), "{zh}");
+        let p2 = result.pairs.iter().find(|p| p.id_a == "a2").expect("a2");
+        assert!(p2.evidence.zh_summary().contains("姓名繁简/全半角后一致"));
+        assert!(p2.evidence.zh_summary().contains("地址同一门牌"));
+        let _ = std::fs::remove_file(a);
+        let _ = std::fs::remove_file(b);
+    }
+
+    #[test]
+    fn missing_column_is_reported() {
+        let a = write("m-a.csv", "id,x\n1,a\n");
+        let b = write("m-b.csv", "id,y\n1,a\n");
+        let spec = LinkSpec::from_toml(
+            "[id]\na = \"id\"\n[[field]]\nname = \"x\"\nkind = \"string\"\n[[blocking]]\nfields = [\"x\"]\n",
+        )
+        .expect("spec");
+        let err = link_files(&spec, &a, &b).expect_err("column x missing in b");
+        assert!(matches!(err, LinkError::MissingColumn { .. }), "{err}");
+        let _ = std::fs::remove_file(a);
+        let _ = std::fs::remove_file(b);
+    }
 }

@@ -208,9 +208,12 @@ impl Model {
             .collect()
     }
 
-    /// Re-estimates every `u` from comparison vectors of random pairs (row-major, one code per field).
-    /// Counts are smoothed so that a level never seen gets a small but non-zero `u`.
-    pub fn estimate_u(&mut self, random_codes: &[u8]) {
+    /// Re-estimates every `u` from comparison vectors of random pairs (row-major, one code per field), drawn
+    /// from a population of `distinct_pairs` possible pairs. Counts are blended with the prior `u` (50
+    /// pseudo-observations), and never count for more than the distinct pairs they were drawn from, so that tiny
+    /// inputs lean on the priors; a level never seen gets `u` = one over the sample size.
+    pub fn estimate_u(&mut self, random_codes: &[u8], distinct_pairs: f64) {
+        const PRIOR_STRENGTH: f64 = 50.0;
         let nf = self.fields.len();
         if nf == 0 {
             return;
@@ -228,9 +231,15 @@ impl Model {
             if total < 1.0 {
                 continue;
             }
+            let scale = (distinct_pairs.max(1.0) / total).min(1.0);
+            let prior_total: f64 = field.levels.iter().map(|l| l.u).sum::<f64>().max(1e-12);
             for (lp, count) in field.levels.iter_mut().zip(&counts) {
-                // Half a count of prior mass spread by the prior u, so that unseen levels keep u > 0.
-                lp.u = (count + 0.5 * lp.u.min(1.0)).max(0.1) / (total + 0.5);
+                let prior_u = lp.u / prior_total;
+                // A level never seen cannot be claimed rarer than one in the sample.
+                let floor = 1.0 / (total * scale + PRIOR_STRENGTH);
+                lp.u = ((count * scale + PRIOR_STRENGTH * prior_u)
+                    / (total * scale + PRIOR_STRENGTH))
+                    .max(floor);
             }
         }
     }
