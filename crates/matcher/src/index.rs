@@ -1087,10 +1087,9 @@ impl Index {
         if matches!(
             cmp[F_NAME].level,
             Exact | Normalised | Homophone | HomophoneToneless
-        ) {
-            if let Some(w) = tf_weight(F_NAME, codes[F_NAME], freq.name) {
-                weights[F_NAME] = w;
-            }
+        ) && let Some(w) = tf_weight(F_NAME, codes[F_NAME], freq.name)
+        {
+            weights[F_NAME] = w;
         }
         if let (Exact | SameBuilding, Some((qr, _))) = (cmp[F_ADDRESS].level, roles) {
             let count = freq
@@ -1102,10 +1101,11 @@ impl Index {
                 weights[F_ADDRESS] = w;
             }
         }
-        if cmp[F_ID].level == VisibleDigitsAgree && freq.id_fragment > 0 {
-            if let Some(w) = tf_weight(F_ID, codes[F_ID], freq.id_fragment) {
-                weights[F_ID] = w;
-            }
+        if cmp[F_ID].level == VisibleDigitsAgree
+            && freq.id_fragment > 0
+            && let Some(w) = tf_weight(F_ID, codes[F_ID], freq.id_fragment)
+        {
+            weights[F_ID] = w;
         }
         let odds = self.model.prior_weight() + weights.iter().sum::<f64>();
         ScoredRecord {
