@@ -343,6 +343,34 @@ fn main() {
     };
     let build = t1.elapsed().as_secs_f64();
     let stats = index.stats();
+    // Save and load: the index can be built once (at import) and loaded per run.
+    let path = std::env::temp_dir().join(format!("xunren-lookup-bench-{}.idx", std::process::id()));
+    let t2 = Instant::now();
+    let saved = std::fs::File::create(&path)
+        .map_err(|e| xunren_match::IndexError::Io(e.to_string()))
+        .and_then(|f| index.write_to(&mut std::io::BufWriter::new(f)));
+    let save = t2.elapsed().as_secs_f64();
+    let t3 = Instant::now();
+    let loaded = saved.and_then(|()| {
+        std::fs::File::open(&path)
+            .map_err(|e| xunren_match::IndexError::Io(e.to_string()))
+            .and_then(|f| Index::read_from(&mut std::io::BufReader::new(f)))
+    });
+    let load = t3.elapsed().as_secs_f64();
+    let file_mb = std::fs::metadata(&path)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0);
+    let _ = std::fs::remove_file(&path);
+    let index = match loaded {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{e}");
+            index
+        }
+    };
+    println!(
+        "saved index {file_mb:.0} MB in {save:.2} s, loaded in {load:.2} s (queries below use the loaded index)"
+    );
     drop(records);
     let mut times = Vec::with_capacity(nq);
     let mut top1 = 0usize;

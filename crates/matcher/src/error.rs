@@ -54,4 +54,10 @@ pub enum IndexError {
         /// The maximum.
         max: usize,
     },
+    /// Reading or writing a saved index failed.
+    #[error("索引文件读写失败 / cannot read or write the index: {0}")]
+    Io(String),
+    /// A saved index is not valid (wrong format, truncated or inconsistent).
+    #[error("索引文件无效 / invalid index file: {0}")]
+    Corrupt(String),
 }

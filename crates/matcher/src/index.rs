@@ -1313,6 +1313,285 @@ impl Index {
     }
 }
 
+/// Magic bytes and version of the saved index format.
+const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
+const INDEX_VERSION: u32 = 1;
+
+struct Writer<'a, W: std::io::Write>(&'a mut W);
+
+impl<W: std::io::Write> Writer<'_, W> {
+    fn raw(&mut self, b: &[u8]) -> Result<(), IndexError> {
+        self.0
+            .write_all(b)
+            .map_err(|e| IndexError::Io(e.to_string()))
+    }
+    fn u32(&mut self, v: u32) -> Result<(), IndexError> {
+        self.raw(&v.to_le_bytes())
+    }
+    fn u64(&mut self, v: u64) -> Result<(), IndexError> {
+        self.raw(&v.to_le_bytes())
+    }
+    fn bytes(&mut self, b: &[u8]) -> Result<(), IndexError> {
+        self.u64(b.len() as u64)?;
+        self.raw(b)
+    }
+    fn u32s(&mut self, v: &[u32]) -> Result<(), IndexError> {
+        self.u64(v.len() as u64)?;
+        let mut buf = Vec::with_capacity(v.len() * 4);
+        for x in v {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        self.raw(&buf)
+    }
+    fn u64s(&mut self, v: &[u64]) -> Result<(), IndexError> {
+        self.u64(v.len() as u64)?;
+        let mut buf = Vec::with_capacity(v.len() * 8);
+        for x in v {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        self.raw(&buf)
+    }
+    fn arena(&mut self, a: &Arena) -> Result<(), IndexError> {
+        self.bytes(a.bytes.as_bytes())?;
+        self.u32s(&a.ends)
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+fn corrupt(what: &str) -> IndexError {
+    IndexError::Corrupt(what.to_string())
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], IndexError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| corrupt("length overflow"))?;
+        let out = self
+            .data
+            .get(self.pos..end)
+            .ok_or_else(|| corrupt("truncated"))?;
+        self.pos = end;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32, IndexError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, IndexError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn count(&mut self, elem: usize) -> Result<usize, IndexError> {
+        let n = usize::try_from(self.u64()?).map_err(|_| corrupt("count"))?;
+        if n.checked_mul(elem)
+            .is_none_or(|b| b > self.data.len() - self.pos)
+        {
+            return Err(corrupt("count larger than the file"));
+        }
+        Ok(n)
+    }
+    fn bytes(&mut self) -> Result<&'a [u8], IndexError> {
+        let n = self.count(1)?;
+        self.take(n)
+    }
+    fn u32s(&mut self) -> Result<Vec<u32>, IndexError> {
+        let n = self.count(4)?;
+        let b = self.take(n * 4)?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+    fn u64s(&mut self) -> Result<Vec<u64>, IndexError> {
+        let n = self.count(8)?;
+        let b = self.take(n * 8)?;
+        Ok(b.chunks_exact(8)
+            .map(|c| {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(c);
+                u64::from_le_bytes(a)
+            })
+            .collect())
+    }
+    fn arena(&mut self, records: Option<usize>) -> Result<Arena, IndexError> {
+        let bytes =
+            String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt("text is not UTF-8"))?;
+        let ends = self.u32s()?;
+        if records.is_some_and(|n| n != ends.len()) {
+            return Err(corrupt("arena size differs from the record count"));
+        }
+        let mut prev = 0u32;
+        for &e in &ends {
+            if e < prev || e as usize > bytes.len() || !bytes.is_char_boundary(e as usize) {
+                return Err(corrupt("arena offsets"));
+            }
+            prev = e;
+        }
+        Ok(Arena { bytes, ends })
+    }
+}
+
+fn check_offsets(ends: &[u32], len: usize, what: &str) -> Result<(), IndexError> {
+    let mut prev = 0u32;
+    for &e in ends {
+        if e < prev || e as usize > len {
+            return Err(corrupt(what));
+        }
+        prev = e;
+    }
+    Ok(())
+}
+
+impl Index {
+    /// Saves the index (records, keys, model and options) in a compact binary form, so that it can be built once
+    /// (e.g. at import) and loaded quickly with [`Index::read_from`].
+    pub fn write_to<W: std::io::Write>(&self, out: &mut W) -> Result<(), IndexError> {
+        let mut w = Writer(out);
+        w.raw(INDEX_MAGIC)?;
+        w.u32(INDEX_VERSION)?;
+        let model = toml::to_string(&self.model).map_err(|e| IndexError::Io(e.to_string()))?;
+        w.bytes(model.as_bytes())?;
+        w.u64(self.options.max_scored as u64)?;
+        w.u64(self.options.max_posting as u64)?;
+        for a in [
+            &self.ids,
+            &self.names_raw,
+            &self.names,
+            &self.former_names,
+            &self.id_numbers,
+            &self.phones,
+        ] {
+            w.arena(a)?;
+        }
+        w.u32s(&self.births)?;
+        w.u32s(&self.addr_end)?;
+        w.u64(self.addrs.len() as u64)?;
+        let mut buf = Vec::with_capacity(self.addrs.len() * 25);
+        for a in &self.addrs {
+            for v in [a.district, a.road, a.lane, a.branch_lane, a.number, a.room] {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            buf.push(a.role);
+        }
+        w.raw(&buf)?;
+        w.u64(self.interner.map.len() as u64)?;
+        for (k, v) in &self.interner.map {
+            w.u32(*v)?;
+            w.bytes(k.as_bytes())?;
+        }
+        w.u64s(&self.keys)?;
+        w.u32s(&self.key_end)?;
+        w.u32s(&self.postings)
+    }
+
+    /// Loads an index saved by [`Index::write_to`]. Invalid or truncated input gives an error, never a panic.
+    pub fn read_from<R: std::io::Read>(input: &mut R) -> Result<Index, IndexError> {
+        let mut data = Vec::new();
+        input
+            .read_to_end(&mut data)
+            .map_err(|e| IndexError::Io(e.to_string()))?;
+        let mut r = Reader {
+            data: &data,
+            pos: 0,
+        };
+        if r.take(8)? != INDEX_MAGIC {
+            return Err(corrupt("not a xunren index"));
+        }
+        if r.u32()? != INDEX_VERSION {
+            return Err(corrupt("unsupported index version"));
+        }
+        let model_text =
+            std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("model is not UTF-8"))?;
+        let model: Model =
+            toml::from_str(model_text).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        if model.fields.len() != 5
+            || model
+                .fields
+                .iter()
+                .any(|f| f.levels.len() != f.kind.levels().len())
+        {
+            return Err(corrupt("model fields"));
+        }
+        let options = LookupOptions {
+            max_scored: usize::try_from(r.u64()?)
+                .map_err(|_| corrupt("options"))?
+                .clamp(1, 1 << 20),
+            max_posting: usize::try_from(r.u64()?).map_err(|_| corrupt("options"))?,
+        };
+        let ids = r.arena(None)?;
+        let n = ids.ends.len();
+        let names_raw = r.arena(Some(n))?;
+        let names = r.arena(Some(n))?;
+        let former_names = r.arena(Some(n))?;
+        let id_numbers = r.arena(Some(n))?;
+        let phones = r.arena(Some(n))?;
+        let births = r.u32s()?;
+        let addr_end = r.u32s()?;
+        if births.len() != n || addr_end.len() != n {
+            return Err(corrupt("record arrays differ in length"));
+        }
+        let count = r.count(25)?;
+        let raw = r.take(count * 25)?;
+        let addrs: Vec<CompactAddress> = raw
+            .chunks_exact(25)
+            .map(|c| {
+                let v = |i: usize| u32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
+                CompactAddress {
+                    district: v(0),
+                    road: v(4),
+                    lane: v(8),
+                    branch_lane: v(12),
+                    number: v(16),
+                    room: v(20),
+                    role: c[24].min(2),
+                }
+            })
+            .collect();
+        check_offsets(&addr_end, addrs.len(), "address offsets")?;
+        let interned = r.count(12)?;
+        let mut map = HashMap::with_capacity(interned);
+        for _ in 0..interned {
+            let id = r.u32()?;
+            let text = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("interned text"))?;
+            map.insert(Box::<str>::from(text), id);
+        }
+        let keys = r.u64s()?;
+        let key_end = r.u32s()?;
+        let postings = r.u32s()?;
+        if key_end.len() != keys.len() || keys.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(corrupt("keys"));
+        }
+        check_offsets(&key_end, postings.len(), "posting offsets")?;
+        if postings.iter().any(|&p| p as usize >= n) {
+            return Err(corrupt("posting beyond the records"));
+        }
+        Ok(Index {
+            ids,
+            names_raw,
+            names,
+            former_names,
+            id_numbers,
+            births,
+            phones,
+            addr_end,
+            addrs,
+            interner: Interner { map },
+            keys,
+            key_end,
+            postings,
+            model,
+            options,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1430,5 +1709,29 @@ mod tests {
         let idx = Index::build(&sample()).expect("index");
         assert!(idx.candidates(&Record::default(), 5).is_empty());
         assert!(idx.relatives(&Record::default(), 5).is_empty());
+    }
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let idx = Index::build(&sample()).expect("index");
+        let mut buf = Vec::new();
+        idx.write_to(&mut buf).expect("write");
+        let loaded = Index::read_from(&mut buf.as_slice()).expect("read");
+        let q = Record {
+            name: "王明".into(),
+            birth_date: Some("1950-03-04".into()),
+            registered_address: Some("乔家路12弄3号".into()),
+            ..Record::default()
+        };
+        assert_eq!(idx.candidates(&q, 3), loaded.candidates(&q, 3));
+        assert_eq!(idx.relatives(&q, 3), loaded.relatives(&q, 3));
+        // Truncated or altered files give errors, not panics.
+        for cut in [0, 7, 12, buf.len() / 2, buf.len() - 1] {
+            assert!(Index::read_from(&mut &buf[..cut]).is_err());
+        }
+        let mut bad = buf.clone();
+        let last = bad.len() - 1;
+        bad[last] = 0xff;
+        let _ = Index::read_from(&mut bad.as_slice());
     }
 }

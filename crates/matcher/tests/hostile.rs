@@ -106,6 +106,21 @@ proptest! {
     }
 
     #[test]
+    fn saved_index_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512), flip in any::<usize>()) {
+        let _ = Index::read_from(&mut bytes.as_slice());
+        // A valid file with one byte altered.
+        let records = vec![Record { id: "r".into(), name: "王明".into(), address: Some("乔家路12弄3号".into()), ..Record::default() }];
+        let mut buf = Vec::new();
+        Index::build(&records).expect("build").write_to(&mut buf).expect("write");
+        let i = flip % buf.len();
+        buf[i] ^= 0x5a;
+        if let Ok(index) = Index::read_from(&mut buf.as_slice()) {
+            let _ = index.candidates(&records[0], 3);
+            let _ = index.relatives(&records[0], 3);
+        }
+    }
+
+    #[test]
     fn spec_parser_returns_errors(s in hostile()) {
         let _ = LinkSpec::from_toml(&s);
     }
