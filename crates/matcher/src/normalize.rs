@@ -18,21 +18,15 @@ use std::sync::OnceLock;
 use ferrous_opencc::{OpenCC, config::BuiltinConfig};
 use pinyin::{ToPinyin, ToPinyinMulti};
 
-/// The process-wide traditional→simplified converter; `None` if it could not be built (then text is kept).
-fn t2s() -> Option<&'static OpenCC> {
-    static CONVERTER: OnceLock<Option<OpenCC>> = OnceLock::new();
-    CONVERTER
-        .get_or_init(|| OpenCC::from_config(BuiltinConfig::T2s).ok())
-        .as_ref()
-}
-
 /// The character-level traditional→simplified table, built once from the OpenCC data by converting every CJK
 /// ideograph on its own (names and addresses need characters, not phrases).
 fn t2s_table() -> &'static HashMap<char, char> {
     static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = HashMap::new();
-        if let Some(converter) = t2s() {
+        // The converter (with its phrase dictionaries) is only needed to build the table and is dropped after.
+        // Should it fail to load, the table stays empty and text is kept as is.
+        if let Ok(converter) = OpenCC::from_config(BuiltinConfig::T2s) {
             let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
             let mut buf = String::new();
             for range in ranges {
