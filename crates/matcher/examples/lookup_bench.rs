@@ -361,13 +361,23 @@ fn main() {
         .map(|m| m.len() as f64 / 1e6)
         .unwrap_or(0.0);
     let _ = std::fs::remove_file(&path);
-    let index = match loaded {
+    let mut index = match loaded {
         Ok(i) => i,
         Err(e) => {
             eprintln!("{e}");
             index
         }
     };
+    if std::env::var_os("XUNREN_BENCH_EM").is_some() {
+        // Unsupervised m and λ from the queries themselves (no labels).
+        let batch: Vec<Record> = queries.iter().map(|(_, q)| q.clone()).collect();
+        let t = Instant::now();
+        let report = index.fit_em(&batch, 50);
+        println!(
+            "EM on the queries: {report:?} in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     println!(
         "saved index {file_mb:.0} MB in {save:.2} s, loaded in {load:.2} s (queries below use the loaded index)"
     );

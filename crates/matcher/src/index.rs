@@ -1282,20 +1282,83 @@ impl Index {
         self.model.estimate_u(&codes, n as f64 * (n as f64 - 1.0));
     }
 
-    /// Estimates `m` by EM, without labels, on the candidates of the given queries (e.g. the lost persons of a
-    /// base); λ becomes the expected number of true records per query divided by the index size.
+    /// Estimates `m` and λ without labels from a batch of queries (e.g. the lost persons of a base).
+    ///
+    /// A person has at most one true record in a source, so the estimation works on each query's best candidate:
+    /// each iteration scores every query's candidates with the current model, weighs the best one by its
+    /// posterior probability, and re-estimates `m` from those weighted comparison vectors (smoothed towards the
+    /// priors); λ becomes the expected number of true records per query divided by the index size. `u` stays the
+    /// random-pair estimate. Plain EM over all candidates is unstable here (candidates are chosen for agreeing on
+    /// something, so it finds clusters such as "same birth date" instead of "same person"). In the report,
+    /// `candidate_match_share` is the share of queries expected to have a true record.
     pub fn fit_em(&mut self, queries: &[Record], iterations: usize) -> crate::model::EmReport {
-        let mut codes = Vec::new();
-        for query in queries {
-            let q = prepare_person(query);
-            let q_addrs = self.query_addresses(&q);
-            for r in self.gather(&q, self.options.max_scored) {
-                let (cmp, _) = self.compare_record(&q, &q_addrs, r as usize);
-                codes.extend(self.model.encode(&cmp));
+        let prepared: Vec<(
+            PreparedPerson,
+            Vec<CompactAddress>,
+            QueryFrequencies,
+            Vec<u32>,
+        )> = queries
+            .iter()
+            .map(|query| {
+                let q = prepare_person(query);
+                let q_addrs = self.query_addresses(&q);
+                let freq = self.query_frequencies(&q);
+                let gathered = self.gather(&q, self.options.max_scored);
+                (q, q_addrs, freq, gathered)
+            })
+            .collect();
+        let priors: Vec<Vec<f64>> = self
+            .model
+            .fields
+            .iter()
+            .map(|f| f.kind.levels().iter().map(|&l| f.kind.prior(l).0).collect())
+            .collect();
+        let mut report = crate::model::EmReport {
+            iterations: 0,
+            candidate_match_share: 0.0,
+            expected_matches: 0.0,
+        };
+        for it in 0..iterations.max(1) {
+            let mut counts: Vec<Vec<f64>> = priors.iter().map(|p| vec![0.0; p.len()]).collect();
+            let mut expected = 0.0;
+            for (q, q_addrs, freq, gathered) in &prepared {
+                let best = gathered
+                    .iter()
+                    .map(|&r| self.score_record(q, q_addrs, freq, r))
+                    .max_by(|a, b| a.odds.total_cmp(&b.odds));
+                let Some(best) = best else { continue };
+                let p = crate::model::probability_from_log2_odds(best.odds);
+                expected += p;
+                for (fi, c) in self.model.encode(&best.comparisons).into_iter().enumerate() {
+                    if let Some(slot) = counts[fi].get_mut(usize::from(c)) {
+                        *slot += p;
+                    }
+                }
+            }
+            let mut delta: f64 = 0.0;
+            const PSEUDO: f64 = 5.0;
+            for (fi, field) in self.model.fields.iter_mut().enumerate() {
+                let total: f64 = counts[fi].iter().sum::<f64>() + PSEUDO;
+                let prior_total: f64 = priors[fi].iter().sum::<f64>().max(1e-12);
+                for (k, lp) in field.levels.iter_mut().enumerate() {
+                    let m =
+                        ((counts[fi][k] + PSEUDO * priors[fi][k] / prior_total) / total).max(1e-6);
+                    delta = delta.max((m - lp.m).abs());
+                    lp.m = m;
+                }
+            }
+            let total_pairs = prepared.len() as f64 * self.len() as f64;
+            if total_pairs > 0.0 {
+                self.model.prior = (expected / total_pairs).clamp(1e-15, 0.5);
+            }
+            report.iterations = it + 1;
+            report.expected_matches = expected;
+            report.candidate_match_share = expected / prepared.len().max(1) as f64;
+            if delta < 1e-4 {
+                break;
             }
         }
-        let total = queries.len() as f64 * self.len() as f64;
-        self.model.train_em(&codes, total, iterations)
+        report
     }
 
     /// Estimates `m` from labelled pairs (query, position of its true record).
@@ -1733,5 +1796,30 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] = 0xff;
         let _ = Index::read_from(&mut bad.as_slice());
+    }
+
+    #[test]
+    fn unsupervised_fit_keeps_ranking() {
+        let mut idx = Index::build(&sample()).expect("index");
+        let q = Record {
+            name: "王明".into(),
+            birth_date: Some("1950-03-04".into()),
+            registered_address: Some("乔家路12弄3号".into()),
+            ..Record::default()
+        };
+        let other = Record {
+            name: "李建国".into(),
+            id_number: Some("310101195003041234".into()),
+            ..Record::default()
+        };
+        let report = idx.fit_em(&[q.clone(), other, Record::default()], 10);
+        assert!(
+            report.expected_matches > 1.5 && report.expected_matches <= 3.0,
+            "{report:?}"
+        );
+        assert_eq!(idx.candidates(&q, 1)[0].record_id, "r1");
+        let labelled = vec![(q.clone(), 0u32)];
+        idx.fit_labelled(&labelled);
+        assert_eq!(idx.candidates(&q, 1)[0].record_id, "r1");
     }
 }
