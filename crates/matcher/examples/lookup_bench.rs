@@ -402,6 +402,11 @@ fn main() {
         let want = format!("R{k}");
         if c.first().map(|c| c.record_id.as_str()) == Some(want.as_str()) {
             top1 += 1;
+        } else if show {
+            println!(
+                "top-1 miss for {q:?}: got {:?}",
+                c.first().map(|c| (&c.record_id, c.score, c.evidence.zh_summary()))
+            );
         }
         if c.iter().any(|c| c.record_id == want) {
             top5 += 1;
