@@ -405,7 +405,8 @@ fn main() {
         } else if show {
             println!(
                 "top-1 miss for {q:?}: got {:?}",
-                c.first().map(|c| (&c.record_id, c.score, c.evidence.zh_summary()))
+                c.first()
+                    .map(|c| (&c.record_id, c.score, c.evidence.zh_summary()))
             );
         }
         if c.iter().any(|c| c.record_id == want) {

@@ -26,7 +26,7 @@ use crate::compare::{
     ComparisonLevel, FieldComparison, FieldKind, PreparedValue, compare, prepare,
 };
 use crate::error::LinkError;
-use crate::model::{Evidence, FieldModel, MISSING_CODE, Model};
+use crate::model::{Evidence, FieldModel, Model};
 
 /// The id columns of both files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -525,7 +525,6 @@ pub fn link_files(spec: &LinkSpec, a: &Path, b: &Path) -> Result<LinkResult, Lin
             }
         })
         .collect();
-    let _ = MISSING_CODE;
     Ok(LinkResult {
         pairs: out,
         model,
