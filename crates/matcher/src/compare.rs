@@ -490,6 +490,50 @@ fn date_digits_one_edit(x: [u32; 3], y: [u32; 3]) -> bool {
     }
 }
 
+/// Compares a romanised name (normalised Latin letters) with a Chinese one through its toneless pinyin, in both
+/// name orders (surname first or last).
+fn compare_romanised(latin: &str, chinese: &str) -> FieldComparison {
+    use ComparisonLevel::*;
+    let compact: String = latin.chars().filter(char::is_ascii_alphanumeric).collect();
+    if compact.is_empty() {
+        return FieldComparison::plain(Missing);
+    }
+    let mut chars = chinese.chars();
+    let surname: String = chars
+        .next()
+        .map(|c| pinyin_key(&c.to_string()))
+        .unwrap_or_default();
+    let given = pinyin_key(chars.as_str());
+    let orders = [format!("{surname}{given}"), format!("{given}{surname}")];
+    let detail = Some(format!("{latin}/{chinese}"));
+    if orders.iter().any(|o| *o == compact) {
+        return FieldComparison {
+            level: HomophoneToneless,
+            detail,
+        };
+    }
+    let best = orders
+        .iter()
+        .map(|o| jaro_winkler(&compact, o))
+        .fold(0.0f64, f64::max);
+    let level = if orders
+        .iter()
+        .any(|o| edit_distance_capped(&compact, o, 1) <= 1)
+    {
+        OneEdit
+    } else if best >= 0.92 {
+        SimilarHigh
+    } else if best >= 0.80 {
+        SimilarMid
+    } else {
+        Different
+    };
+    FieldComparison {
+        level,
+        detail: (level != Different).then_some(detail).flatten(),
+    }
+}
+
 /// Compares two names: Chinese-aware when both contain ideographs, Latin (edits, Jaro–Winkler) otherwise.
 pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     use ComparisonLevel::*;
@@ -507,7 +551,16 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
         };
         return FieldComparison::plain(level);
     }
-    if a.norm.is_ascii() || b.norm.is_ascii() {
+    if a.norm.is_ascii() && b.norm.is_ascii() {
+        return FieldComparison::plain(string_level(&a.norm, &b.norm));
+    }
+    // A romanised name against a Chinese one (`Wang Ming` / `Ming Wang` vs 王明): compare with the pinyin.
+    let a_latin = a.norm.is_ascii();
+    if a_latin || b.norm.is_ascii() {
+        let (latin, chinese) = if a_latin { (a, b) } else { (b, a) };
+        if chinese.norm.chars().any(is_cjk) {
+            return compare_romanised(&latin.norm, &chinese.norm);
+        }
         return FieldComparison::plain(string_level(&a.norm, &b.norm));
     }
     let ca: Vec<char> = a.norm.chars().collect();
@@ -611,6 +664,10 @@ mod tests {
         assert_eq!(names("王小明", "王明").level, OneEdit);
         assert_eq!(names("王小明", "").level, Missing);
         assert_eq!(names("张伟", "李娜").level, Different);
+        assert_eq!(names("Wang Ming", "王明").level, HomophoneToneless);
+        assert_eq!(names("王明", "MING wang").level, HomophoneToneless);
+        assert_eq!(names("Wang Mign", "王明").level, OneEdit);
+        assert_eq!(names("Smith", "王明").level, Different);
     }
 
     #[test]
