@@ -506,7 +506,7 @@ fn compare_romanised(latin: &str, chinese: &str) -> FieldComparison {
     let given = pinyin_key(chars.as_str());
     let orders = [format!("{surname}{given}"), format!("{given}{surname}")];
     let detail = Some(format!("{latin}/{chinese}"));
-    if orders.iter().any(|o| *o == compact) {
+    if orders.contains(&compact) {
         return FieldComparison {
             level: HomophoneToneless,
             detail,
