@@ -57,6 +57,9 @@ pub enum IndexError {
     /// Reading or writing a saved index failed.
     #[error("索引文件读写失败 / cannot read or write the index: {0}")]
     Io(String),
+    /// A model does not have the person fields the index scores with.
+    #[error("模型字段与人员模型不符 / the model's fields differ from the person model")]
+    ModelMismatch,
     /// A saved index is not valid (wrong format, truncated or inconsistent).
     #[error("索引文件无效 / invalid index file: {0}")]
     Corrupt(String),

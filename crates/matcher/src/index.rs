@@ -576,6 +576,25 @@ const F_NAME: usize = 0;
 const F_ID: usize = 1;
 const F_ADDRESS: usize = 4;
 
+/// Checks that a model has the person fields, kinds and levels the index scores with.
+fn check_person_model(model: &Model) -> Result<(), IndexError> {
+    let expected = default_person_model(1);
+    let same = model.fields.len() == expected.fields.len()
+        && model.fields.iter().zip(&expected.fields).all(|(f, e)| {
+            f.kind == e.kind
+                && f.levels.len() == e.levels.len()
+                && f.levels
+                    .iter()
+                    .zip(&e.levels)
+                    .all(|(l, el)| l.level == el.level)
+        });
+    if same {
+        Ok(())
+    } else {
+        Err(IndexError::ModelMismatch)
+    }
+}
+
 /// The default person model: name, ID number, birth date, phone, address, with prior m and u.
 pub fn default_person_model(records: usize) -> Model {
     Model::new(
@@ -746,9 +765,12 @@ impl Index {
         &self.model
     }
 
-    /// Replaces the scoring model (e.g. one trained elsewhere).
-    pub fn set_model(&mut self, model: Model) {
+    /// Replaces the scoring model (e.g. one trained elsewhere). It must have the fields of
+    /// [`default_person_model`] (name, ID number, birth date, phone, address) in that order.
+    pub fn set_model(&mut self, model: Model) -> Result<(), IndexError> {
+        check_person_model(&model)?;
         self.model = model;
+        Ok(())
     }
 
     /// Sets lookup options.
@@ -1574,14 +1596,7 @@ impl Index {
             std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("model is not UTF-8"))?;
         let model: Model =
             toml::from_str(model_text).map_err(|e| IndexError::Corrupt(e.to_string()))?;
-        if model.fields.len() != 5
-            || model
-                .fields
-                .iter()
-                .any(|f| f.levels.len() != f.kind.levels().len())
-        {
-            return Err(corrupt("model fields"));
-        }
+        check_person_model(&model)?;
         let options = LookupOptions {
             max_scored: usize::try_from(r.u64()?)
                 .map_err(|_| corrupt("options"))?
@@ -1780,6 +1795,12 @@ mod tests {
         let mut buf = Vec::new();
         idx.write_to(&mut buf).expect("write");
         let loaded = Index::read_from(&mut buf.as_slice()).expect("read");
+        let mut other = Index::build(&sample()).expect("index");
+        assert!(other.set_model(loaded.model().clone()).is_ok());
+        assert!(matches!(
+            other.set_model(Model::new(Vec::new(), 0.5)),
+            Err(IndexError::ModelMismatch)
+        ));
         let q = Record {
             name: "王明".into(),
             birth_date: Some("1950-03-04".into()),
