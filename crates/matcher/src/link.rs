@@ -159,6 +159,19 @@ impl LinkSpec {
                 "阈值须在 0 与 1 之间 / threshold must be in [0, 1]".into(),
             ));
         }
+        if self.u_samples > 10_000_000 || self.em_iterations > 10_000 {
+            return Err(LinkError::SpecInvalid(
+                "u_samples 不得超过 10000000，em_iterations 不得超过 10000 / u_samples at most 10,000,000 and em_iterations at most 10,000".into(),
+            ));
+        }
+        if self
+            .min_output_score
+            .is_some_and(|m| !(0.0..=1.0).contains(&m))
+        {
+            return Err(LinkError::SpecInvalid(
+                "min_output_score 须在 0 与 1 之间 / min_output_score must be in [0, 1]".into(),
+            ));
+        }
         let names: HashSet<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         if names.len() != self.fields.len() {
             return Err(LinkError::SpecInvalid(

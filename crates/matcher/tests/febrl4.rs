@@ -48,6 +48,10 @@ fn spec_errors_are_bilingual() {
     )
     .expect_err("unknown blocking field");
     assert!(err.to_string().contains("分块规则"), "{err}");
+    let huge = LinkSpec::from_toml(
+        "u_samples = 100000000000\n[id]\na = \"id\"\n[[field]]\nname = \"x\"\nkind = \"string\"\n[[blocking]]\nfields = [\"x\"]\n",
+    );
+    assert!(huge.is_err());
     let missing = link_files(
         &LinkSpec::from_toml("[id]\na = \"id\"\n[[field]]\nname = \"x\"\nkind = \"string\"\n[[blocking]]\nfields = [\"x\"]\n")
             .expect("spec"),
