@@ -469,6 +469,14 @@ async fn leads_attempts_and_chains(t: &TestDb) {
             .contains(&cases["张明"])
     );
     assert!(!case::stuck_cases(&t.db).await.expect("stuck").contains(&id));
+    // A lead still open when the person is reached is withdrawn, in nobody's load any more.
+    let extra = lead::create(
+        &t.db,
+        &NewLead::new(id, LeadKind::Police, "派出所协查"),
+        &Actor::system(),
+    )
+    .await
+    .expect("extra lead");
     lead::record_attempt(&t.db, relative, &attempt(AttemptResult::Reached), &by)
         .await
         .expect("attempt");
@@ -496,8 +504,18 @@ async fn leads_attempts_and_chains(t: &TestDb) {
             (1, committee_lead, false),
             (2, relative, false),
             (1, phone_lead, true),
+            (0, extra.id, false),
         ]
     );
+    let withdrawn = lead::get(&t.db, extra.id).await.expect("extra");
+    assert_eq!(
+        (withdrawn.status.as_str(), withdrawn.outcome.as_deref()),
+        ("closed", Some("withdrawn"))
+    );
+    assert!(matches!(
+        lead::close(&t.db, relative, LeadOutcome::Withdrawn, None, &[], &by).await,
+        Err(TaskError::LeadClosed(_))
+    ));
     // Lists mask phones.
     let phone = chain
         .iter()
@@ -528,7 +546,7 @@ async fn leads_attempts_and_chains(t: &TestDb) {
     ));
     let view = lead::view(&t.db, relative).await.expect("view");
     assert_eq!(view.attempts.len(), 1);
-    assert_eq!(view.chain.len(), 4);
+    assert_eq!(view.chain.len(), 5);
     assert_eq!(view.person.expect("person").masked_name(), "王**");
 }
 
@@ -865,6 +883,101 @@ async fn claim_race_has_one_winner(t: &TestDb) {
     }
 }
 
+async fn assign_turns_candidates_into_leads(t: &TestDb) {
+    import_tasks_roster(t).await;
+    let path = t.write("staff.csv", TASKS_STAFF);
+    staff::import_staff(&t.db, &path, None, false)
+        .await
+        .expect("staff");
+    let backend = t.db.get_database_backend();
+    let at = "2026-11-28 08:00:00+00:00";
+    let refs = t.write(
+        "refs.csv",
+        "来源,记录号,姓名,联系电话,地址\n旧改档案,A-17,王建国,13900001111,浦东新区锦绣路100弄5号\n旧改档案,A-18,王小明,,闵行区莘庄镇1号\n",
+    );
+    let options = xunren_registry::import::reference::ReferenceOptions {
+        source: None,
+        sheet: None,
+        replace: false,
+        dry_run: false,
+    };
+    xunren_registry::import::reference::import_reference(&t.db, &refs, &options, &|_| {})
+        .await
+        .expect("reference records");
+    let sql = format!(
+        "INSERT INTO match_candidates (person_id, reference_record_id, kind, rank, score, evidence, matched_at)
+         SELECT p.id, r.id, CASE WHEN r.record_id = 'A-17' THEN 'person' ELSE 'relative' END, 1, 0.93, '[]', '{at}'
+         FROM persons p, reference_records r WHERE p.name = '王建国'"
+    );
+    t.db.execute_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("candidates");
+    let report = assign::run(
+        &t.db,
+        None,
+        &assign::AssignOptions::default(),
+        &Actor::system(),
+    )
+    .await
+    .expect("assign");
+    assert_eq!((report.opened_cases, report.candidate_leads), (5, 2));
+    assert_eq!(report.assigned, 2);
+    let kinds: Vec<(String, String)> = lead::pool(&t.db)
+        .await
+        .expect("pool")
+        .into_iter()
+        .map(|l| (l.kind, l.detail))
+        .collect();
+    assert!(
+        kinds.is_empty(),
+        "every candidate lead is assigned: {kinds:?}"
+    );
+    let cases = cases_by_name(t).await;
+    let chain = lead::chain(&t.db, cases["王建国"]).await.expect("chain");
+    let mut got: Vec<(String, bool)> = chain
+        .iter()
+        .map(|n| (n.lead.kind.clone(), n.lead.detail.contains("旧改档案#A-1")))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("candidate".to_string(), true),
+            ("relative".to_string(), true)
+        ]
+    );
+    // The phone is masked in lists, plain in the lead's own view, with the candidate's score.
+    let person_lead = chain
+        .iter()
+        .find(|n| n.lead.kind == "candidate")
+        .expect("candidate lead");
+    assert!(
+        person_lead.lead.detail.contains("139****1111"),
+        "{}",
+        person_lead.lead.detail
+    );
+    let view = lead::view(&t.db, person_lead.lead.id).await.expect("view");
+    assert!(view.detail.contains("13900001111"));
+    let candidate = view.candidate.expect("candidate");
+    assert_eq!(
+        (candidate.source.as_str(), candidate.record_id.as_str()),
+        ("旧改档案", "A-17")
+    );
+    // Running again opens and makes nothing new.
+    let again = assign::run(
+        &t.db,
+        None,
+        &assign::AssignOptions::default(),
+        &Actor::system(),
+    )
+    .await
+    .expect("again");
+    assert_eq!(
+        (again.opened_cases, again.candidate_leads, again.assigned),
+        (0, 0, 0)
+    );
+}
+
 on_both_databases!(
     every_transition_legal_and_refused_with_audit,
     staff_import_verbs_and_errors,
@@ -875,4 +988,5 @@ on_both_databases!(
     relaxation_in_stated_order,
     leave_reassigns_in_bulk,
     claim_race_has_one_winner,
+    assign_turns_candidates_into_leads,
 );

@@ -220,6 +220,9 @@ pub(crate) async fn transition_in<C: ConnectionTrait>(
         model.resolved_at = Set(None);
     }
     let updated = model.update(db).await?;
+    if to == CaseState::Contacted || to.is_closed() {
+        withdraw_open_leads(db, current.id, actor, now).await?;
+    }
     log(
         db,
         actor,
@@ -235,6 +238,49 @@ pub(crate) async fn transition_in<C: ConnectionTrait>(
     )
     .await?;
     Ok(updated)
+}
+
+/// Closes the open leads of a case that was just resolved or closed (outcome `withdrawn`), so
+/// they count in nobody's load; one audit line per lead.
+async fn withdraw_open_leads<C: ConnectionTrait>(
+    db: &C,
+    case_id: i32,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<()> {
+    let open = lead::Entity::find()
+        .filter(lead::Column::CaseId.eq(case_id))
+        .filter(lead::Column::Status.eq("open"))
+        .all(db)
+        .await?;
+    if open.is_empty() {
+        return Ok(());
+    }
+    lead::Entity::update_many()
+        .col_expr(lead::Column::Status, "closed".into())
+        .col_expr(lead::Column::Outcome, Some("withdrawn".to_string()).into())
+        .col_expr(lead::Column::ClosedAt, Some(now).into())
+        .col_expr(lead::Column::Version, crate::lead::bump_version())
+        .filter(lead::Column::CaseId.eq(case_id))
+        .filter(lead::Column::Status.eq("open"))
+        .exec(db)
+        .await?;
+    let events = open.iter().map(|l| {
+        event_model(
+            actor,
+            now,
+            Event {
+                case_id,
+                lead_id: Some(l.id),
+                kind: EventKind::LeadClosed,
+                from: Some("open"),
+                to: Some("withdrawn"),
+                note: Some("个案已了结，线索撤回 / case resolved: lead withdrawn".to_string()),
+            },
+        )
+    });
+    case_event::Entity::insert_many(events).exec(db).await?;
+    Ok(())
 }
 
 /// Moves a case forward to `target` through the intermediate states the machine requires

@@ -177,6 +177,8 @@ coded! {
         NewInfo => "new_info", "获得新线索", ["新线索"];
         /// 无果: a dead end.
         DeadEnd => "dead_end", "无果", ["no_trace"];
+        /// 撤回: the case was resolved or closed while the lead was open (set by the system).
+        Withdrawn => "withdrawn", "撤回", [];
     }
 }
 

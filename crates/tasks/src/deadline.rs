@@ -170,6 +170,16 @@ pub async fn digest<C: ConnectionTrait>(
         .order_by_asc(lead::Column::Id)
         .all(db)
         .await?;
+    let mut own: HashMap<i32, Vec<&lead::Model>> = HashMap::new();
+    let mut escalated: HashMap<i32, Vec<&lead::Model>> = HashMap::new();
+    for l in &open {
+        if let Some(id) = l.assignee_id {
+            own.entry(id).or_default().push(l);
+        }
+        if let Some(id) = l.escalated_to_id {
+            escalated.entry(id).or_default().push(l);
+        }
+    }
     let mut out = Vec::new();
     for member in members {
         let mut d = Digest {
@@ -179,17 +189,15 @@ pub async fn digest<C: ConnectionTrait>(
             due_soon: Vec::new(),
             escalated: Vec::new(),
         };
-        for l in &open {
-            if l.assignee_id == Some(member.id) {
-                match l.due_date {
-                    Some(due) if due < today => d.overdue.push(LeadSummary::from(l)),
-                    Some(due) if due <= horizon => d.due_soon.push(LeadSummary::from(l)),
-                    _ => {}
-                }
+        for l in own.get(&member.id).into_iter().flatten() {
+            match l.due_date {
+                Some(due) if due < today => d.overdue.push(LeadSummary::from(*l)),
+                Some(due) if due <= horizon => d.due_soon.push(LeadSummary::from(*l)),
+                _ => {}
             }
-            if l.escalated_to_id == Some(member.id) {
-                d.escalated.push(LeadSummary::from(l));
-            }
+        }
+        for l in escalated.get(&member.id).into_iter().flatten() {
+            d.escalated.push(LeadSummary::from(*l));
         }
         if !d.is_empty() || only.is_some() {
             out.push(d);

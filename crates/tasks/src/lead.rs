@@ -349,6 +349,12 @@ pub async fn close(
     if lead.status != "open" {
         return Err(TaskError::LeadClosed(lead_id));
     }
+    if outcome == LeadOutcome::Withdrawn {
+        return Err(TaskError::invalid(
+            "「撤回」由系统在个案了结时设置",
+            "`withdrawn` is set by the system when a case is resolved",
+        ));
+    }
     let attempts = attempt::Entity::find()
         .filter(attempt::Column::LeadId.eq(lead_id))
         .count(&txn)
