@@ -269,7 +269,7 @@ pub struct Metrics {
 
 struct Table {
     ids: Vec<String>,
-    /// values[field][record]
+    /// values[record][field]: one record's values together, for locality when comparing pairs.
     values: Vec<Vec<PreparedValue>>,
 }
 
@@ -302,13 +302,16 @@ fn read_table(
         .map(|(c, _)| find(c))
         .collect::<Result<_, _>>()?;
     let mut ids = Vec::new();
-    let mut values: Vec<Vec<PreparedValue>> = vec![Vec::new(); columns.len()];
+    let mut values: Vec<Vec<PreparedValue>> = Vec::new();
     for row in reader.records() {
         let row = row.map_err(csv_err)?;
         ids.push(row.get(id_idx).unwrap_or("").trim().to_string());
-        for (k, (&i, (_, kind))) in idx.iter().zip(columns).enumerate() {
-            values[k].push(prepare(*kind, row.get(i).unwrap_or("")));
-        }
+        values.push(
+            idx.iter()
+                .zip(columns)
+                .map(|(&i, (_, kind))| prepare(*kind, row.get(i).unwrap_or("")))
+                .collect(),
+        );
     }
     if ids.len() > u32::MAX as usize {
         return Err(LinkError::Csv {
@@ -322,7 +325,7 @@ fn read_table(
 fn block_key(table: &Table, fields: &[usize], prefix: Option<usize>, rec: usize) -> Option<String> {
     let mut key = String::new();
     for (n, &f) in fields.iter().enumerate() {
-        let v = &table.values[f][rec].norm;
+        let v = &table.values[rec][f].norm;
         if v.is_empty() {
             return None;
         }
@@ -348,7 +351,7 @@ fn compare_pair(
 ) -> Vec<FieldComparison> {
     let mut out = Vec::with_capacity(spec.fields.len());
     for (f, fs) in spec.fields.iter().enumerate() {
-        let mut c = compare(fs.kind, &a.values[f][i], &b.values[f][j]);
+        let mut c = compare(fs.kind, &a.values[i][f], &b.values[j][f]);
         if let Some(g) = swap[f] {
             let weak = matches!(
                 c.level,
@@ -357,8 +360,8 @@ fn compare_pair(
                     | ComparisonLevel::SimilarHigh
             );
             if weak {
-                let x = compare(fs.kind, &a.values[f][i], &b.values[g][j]).level;
-                let y = compare(fs.kind, &a.values[g][i], &b.values[f][j]).level;
+                let x = compare(fs.kind, &a.values[i][f], &b.values[j][g]).level;
+                let y = compare(fs.kind, &a.values[i][g], &b.values[j][f]).level;
                 let close = |l: ComparisonLevel| {
                     matches!(
                         l,
@@ -482,9 +485,12 @@ pub fn link_files(spec: &LinkSpec, a: &Path, b: &Path) -> Result<LinkResult, Lin
     let mut rng = SplitMix(0x5eed_1234_abcd_0001);
     let mut random_codes = Vec::with_capacity(spec.u_samples * nf);
     if !ta.ids.is_empty() && !tb.ids.is_empty() {
-        for _ in 0..spec.u_samples {
-            let i = rng.below(ta.ids.len());
-            let j = rng.below(tb.ids.len());
+        // Sorted so that file A is walked in order (locality); the sample stays uniform.
+        let mut sample: Vec<(usize, usize)> = (0..spec.u_samples)
+            .map(|_| (rng.below(ta.ids.len()), rng.below(tb.ids.len())))
+            .collect();
+        sample.sort_unstable();
+        for (i, j) in sample {
             let cmp = compare_pair(spec, &swap, &ta, &tb, i, j);
             random_codes.extend(model.encode(&cmp));
         }
