@@ -255,6 +255,8 @@ impl MigrationTrait for Migration {
                     .col(string_null("previous_address"))
                     .col(text_null("warnings"))
                     .col(integer_null("import_batch_id"))
+                    // Stable hash of the record's content: a re-import compares hashes, not rows.
+                    .col(big_integer("content_hash"))
                     .foreign_key(&mut fk(
                         "reference_records",
                         "source_id",

@@ -157,12 +157,23 @@ fn check_char(body: &[u8]) -> Option<u8> {
 
 /// Does `pattern` (ASCII digits and `*`) match the zero-padded decimal `value`?
 fn matches_pattern(pattern: &[u8], value: u32) -> bool {
-    let text = format!("{value:0width$}", width = pattern.len());
-    text.len() == pattern.len()
-        && pattern
-            .iter()
-            .zip(text.bytes())
-            .all(|(p, v)| *p == MASK || *p == v)
+    let mut rest = value;
+    for p in pattern.iter().rev() {
+        let digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if *p != MASK && *p != digit {
+            return false;
+        }
+    }
+    rest == 0
+}
+
+/// The number written by `digits` (ASCII digits only), if it has no mask.
+fn visible_number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, d| {
+        d.is_ascii_digit()
+            .then(|| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+    })
 }
 
 /// Is there a real date in the accepted year range matching the `YYYYMMDD` pattern?
@@ -171,6 +182,15 @@ fn birth_date_possible(pattern: &[u8]) -> bool {
     else {
         return false;
     };
+    // Fully visible (the common case): one date to check.
+    if let (Some(year), Some(month), Some(day)) =
+        (visible_number(y), visible_number(m), visible_number(d))
+    {
+        return i32::try_from(year).is_ok_and(|year| {
+            (MIN_BIRTH_YEAR..=MAX_BIRTH_YEAR).contains(&year)
+                && NaiveDate::from_ymd_opt(year, month, day).is_some()
+        });
+    }
     let years: Vec<i32> = (MIN_BIRTH_YEAR..=MAX_BIRTH_YEAR)
         .filter(|year| u32::try_from(*year).is_ok_and(|v| matches_pattern(y, v)))
         .collect();

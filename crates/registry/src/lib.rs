@@ -17,6 +17,7 @@
 //! exactly as the file describes it; codes stored in the database are the stable English codes
 //! of `xunren-domain` (`lost`, `tenant`, …), never display labels.
 
+mod bulk;
 pub mod entity;
 pub mod error;
 pub mod import;

@@ -22,11 +22,11 @@ pub enum Encoding {
     Gbk,
 }
 
-/// One data row: its number as Excel shows it and its cells, trimmed.
+/// One data row: its number as Excel shows it and its cells.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub number: u64,
-    pub cells: Vec<String>,
+    cells: csv::StringRecord,
 }
 
 impl Row {
@@ -34,6 +34,16 @@ impl Row {
     pub fn cell(&self, index: Option<usize>) -> Option<&str> {
         let text = self.cells.get(index?)?.trim();
         (!text.is_empty()).then_some(text)
+    }
+
+    /// How many cells the row has.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether the row has no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
     }
 }
 
@@ -235,7 +245,7 @@ impl Table {
         let data: Vec<Row> = rows
             .map(|(index, cells)| Row {
                 number: u64::from(first_row) + index as u64 + 1,
-                cells: cells.iter().map(cell_text).collect(),
+                cells: cells.iter().map(cell_text).collect::<Vec<_>>().into(),
             })
             .filter(|row| row.cells.iter().any(|cell| !cell.trim().is_empty()))
             .collect();
@@ -294,7 +304,7 @@ impl Table {
                         let number = self.record.position().map_or(0, |p| p.line());
                         return Some(Ok(Row {
                             number,
-                            cells: self.record.iter().map(str::to_string).collect(),
+                            cells: self.record.clone(),
                         }));
                     }
                     Err(error) => return Some(Err(csv_problem(&self.file_name, &error))),

@@ -24,6 +24,8 @@ pub struct Model {
     pub previous_address: Option<String>,
     pub warnings: Option<String>,
     pub import_batch_id: Option<i32>,
+    /// Stable hash (SHA-256, first 8 bytes) of the content fields, for cheap re-import diffs.
+    pub content_hash: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
