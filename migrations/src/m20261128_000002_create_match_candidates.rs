@@ -64,6 +64,20 @@ impl MigrationTrait for Migration {
                     .col(big_integer("persons_matched"))
                     .col(big_integer("records_indexed"))
                     .col(big_integer("candidates"))
+                    // Which reference data the run's index held (see match_index_chunks).
+                    .col(string("index_fingerprint"))
+                    .to_owned(),
+            )
+            .await?;
+        // The matcher's saved index (xunren-match `Index::write_to`), in chunks: built once for
+        // a state of the reference records (its fingerprint), loaded by every later run.
+        manager
+            .create_table(
+                Table::create()
+                    .table("match_index_chunks")
+                    .col(integer("seq").primary_key())
+                    .col(string("fingerprint"))
+                    .col(blob("data"))
                     .to_owned(),
             )
             .await?;
@@ -71,6 +85,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("match_index_chunks").to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table("match_runs").to_owned())
             .await?;

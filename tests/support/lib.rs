@@ -122,6 +122,8 @@ impl TestDb {
             "import_batches",
             "import_warnings",
             "match_candidates",
+            "match_runs",
+            "match_index_chunks",
             "staff",
             "cases",
             "case_events",

@@ -54,6 +54,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Match every lost person (失联) against the reference records; store and write candidates.
+    Match {
+        /// Candidates kept per person (and relatives per person).
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Write only candidates with at least this match probability.
+        #[arg(long, default_value_t = 0.0)]
+        min_score: f64,
+        /// Where to write the candidates (standard output when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = CandidateFormat::Csv)]
+        format: CandidateFormat,
+        /// Also write relatives and former neighbours (kind = relative).
+        #[arg(long)]
+        relatives: bool,
+        /// Match every lost person, not only those changed since the last run.
+        #[arg(long)]
+        full: bool,
+    },
     /// Link two arbitrary CSV files with a declared field mapping (no database involved).
     Link {
         /// The linkage spec (TOML): id columns, fields, comparisons, blocking, threshold.
@@ -155,6 +175,12 @@ enum ImportWhat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CandidateFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Table,
     Json,
@@ -186,6 +212,17 @@ async fn main() -> Result<()> {
                 Format::Table => print!("{}", output::stats_table(&stats)),
             }
             Ok(())
+        }
+        Command::Match {
+            top,
+            min_score,
+            out,
+            format,
+            relatives,
+            full,
+        } => {
+            let db = open(&cli.database_url).await?;
+            run_match(&db, top, min_score, out.as_deref(), format, relatives, full).await
         }
         Command::Link {
             spec,
@@ -220,6 +257,39 @@ async fn main() -> Result<()> {
             tasks_cmd::run(&db, command).await
         }
     }
+}
+
+async fn run_match(
+    db: &DatabaseConnection,
+    top: usize,
+    min_score: f64,
+    out: Option<&std::path::Path>,
+    format: CandidateFormat,
+    relatives: bool,
+    full: bool,
+) -> Result<()> {
+    use xunren_registry::matching::{MatchOptions, run_matching, stored_candidates};
+    let started = std::time::Instant::now();
+    let report = run_matching(db, &MatchOptions { top, full })
+        .await
+        .context("matching lost persons")?;
+    let candidates = stored_candidates(db, min_score, relatives)
+        .await
+        .context("reading the stored candidates")?;
+    let mut sink: Box<dyn std::io::Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    output::write_candidates(&mut sink, &candidates, format == CandidateFormat::Json)
+        .context("writing the candidates")?;
+    drop(sink);
+    eprint!(
+        "{}",
+        output::match_summary(&report, candidates.len(), started.elapsed())
+    );
+    Ok(())
 }
 
 fn link(

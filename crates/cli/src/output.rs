@@ -221,3 +221,85 @@ pub fn gen_summary(summary: &xunren_synth::GenSummary) -> String {
     }
     out
 }
+
+/// Writes candidates as CSV (`cert_no,name,source,record_id,rank,score,evidence,kind`, the evidence
+/// as its Chinese summary) or as JSON (the evidence in full).
+pub fn write_candidates(
+    out: &mut dyn std::io::Write,
+    candidates: &[xunren_registry::matching::CandidateExport],
+    json: bool,
+) -> anyhow::Result<()> {
+    let evidence = |c: &xunren_registry::matching::CandidateExport| {
+        serde_json::from_str::<serde_json::Value>(&c.evidence).unwrap_or(serde_json::Value::Null)
+    };
+    if json {
+        let rows: Vec<serde_json::Value> = candidates
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "cert_no": c.cert_no, "name": c.name, "source": c.source,
+                    "record_id": c.record_id, "rank": c.rank, "score": c.score,
+                    "kind": c.kind, "evidence": evidence(c),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "cert_no",
+        "name",
+        "source",
+        "record_id",
+        "rank",
+        "score",
+        "evidence",
+        "kind",
+    ])?;
+    for c in candidates {
+        let summary = evidence(c)
+            .get("zh")
+            .and_then(|z| z.as_str().map(str::to_string))
+            .unwrap_or_default();
+        writer.write_record([
+            c.cert_no.as_str(),
+            c.name.as_str(),
+            c.source.as_str(),
+            c.record_id.as_str(),
+            &c.rank.to_string(),
+            &format!("{:.4}", c.score),
+            &summary,
+            c.kind.as_str(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// What `xunren match` did.
+pub fn match_summary(
+    report: &xunren_registry::matching::MatchReport,
+    written: usize,
+    elapsed: Duration,
+) -> String {
+    format!(
+        "参考记录 records indexed {} ({}; {:.2} s), 失联 lost {}, 本次匹配 matched {} ({:.2} s), \
+         候选 candidates {} + 亲属/旧邻 relatives {} stored ({:.2} s), 输出 written {written}; total {:.2} s\n",
+        report.records_indexed,
+        if report.index_rebuilt {
+            "索引已重建 index rebuilt"
+        } else {
+            "索引已加载 index loaded"
+        },
+        report.index_time.as_secs_f64(),
+        report.lost_persons,
+        report.persons_matched,
+        report.match_time.as_secs_f64(),
+        report.candidates_stored,
+        report.relatives_stored,
+        report.store_time.as_secs_f64(),
+        elapsed.as_secs_f64()
+    )
+}

@@ -22,6 +22,7 @@ pub mod entity;
 pub mod error;
 pub mod import;
 mod lookup;
+pub mod matching;
 pub mod stats;
 pub mod table;
 

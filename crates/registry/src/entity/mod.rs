@@ -8,6 +8,8 @@ pub mod department;
 pub mod import_batch;
 pub mod import_warning;
 pub mod match_candidate;
+pub mod match_index_chunk;
+pub mod match_run;
 pub mod person;
 pub mod reference_record;
 pub mod reference_source;

@@ -1,0 +1,161 @@
+//! `xunren match` on the registry (SQLite and PostgreSQL): the index is saved and reused, runs are
+//! incremental, candidates for the person and relatives are stored apart, and they point at the
+//! right records.
+
+use std::collections::{HashMap, HashSet};
+
+use xunren_registry::import::reference::{ReferenceOptions, import_reference};
+use xunren_registry::import::roster::{RosterOptions, import_roster};
+use xunren_registry::matching::{MatchOptions, run_matching, stored_candidates};
+use xunren_tests::{TestDb, on_both_databases};
+
+/// Generates a small base (60 certificates, 600 reference records) and imports it.
+async fn small_base(t: &TestDb) -> std::path::PathBuf {
+    let out = t.path("gen");
+    let config = xunren_synth::GenConfig {
+        seed: 11,
+        certificates: 60,
+        reference_records: 600,
+        staff: 6,
+        ..Default::default()
+    };
+    xunren_synth::generate(&config, &out).expect("generate");
+    let roster = RosterOptions {
+        base: "测试基地".to_string(),
+        sheet: None,
+        dry_run: false,
+    };
+    import_roster(&t.db, &out.join("roster.csv"), &roster, &|_| {})
+        .await
+        .expect("roster");
+    for source in ["旧改档案", "居住登记", "电话登记"] {
+        import_reference(
+            &t.db,
+            &out.join(format!("reference_{source}.csv")),
+            &ReferenceOptions::default(),
+            &|_| {},
+        )
+        .await
+        .expect("reference");
+    }
+    out
+}
+
+/// (权证号, 姓名) → the (来源, 记录号) of the person's own records, from the generator's truth.
+fn truth(dir: &std::path::Path) -> HashMap<(String, String), HashSet<(String, String)>> {
+    let mut truth: HashMap<_, HashSet<_>> = HashMap::new();
+    let text = std::fs::read_to_string(dir.join("truth.csv")).expect("truth");
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() == 5 && cells[4] == "本人" {
+            truth
+                .entry((cells[0].to_string(), cells[1].to_string()))
+                .or_default()
+                .insert((cells[2].to_string(), cells[3].to_string()));
+        }
+    }
+    truth
+}
+
+async fn matching_stores_ranked_candidates_that_point_at_the_right_records(t: &TestDb) {
+    let dir = small_base(t).await;
+    let report = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("match");
+    assert!(report.index_rebuilt);
+    assert_eq!(report.records_indexed, 600);
+    let lost = t
+        .count("SELECT COUNT(*) FROM persons WHERE contact_status = 'lost'")
+        .await;
+    assert!(lost > 0);
+    assert_eq!(report.persons_matched as i64, lost);
+    assert!(report.candidates_stored > 0 && report.relatives_stored > 0);
+    // At most `top` per person and kind, ranks from 1.
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM (SELECT person_id, kind FROM match_candidates GROUP BY person_id, kind HAVING COUNT(*) > 5) x").await,
+        0
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM match_candidates WHERE rank < 1")
+            .await,
+        0
+    );
+
+    // Rank 1 is the person's own record for most lost persons who have one: the ids map back.
+    let truth = truth(&dir);
+    let candidates = stored_candidates(&t.db, 0.0, false).await.expect("export");
+    assert!(candidates.iter().all(|c| c.kind == "person"));
+    let mut with_truth = 0;
+    let mut top1 = 0;
+    for ((cert_no, name), records) in &truth {
+        let best = candidates
+            .iter()
+            .find(|c| &c.cert_no == cert_no && &c.name == name && c.rank == 1);
+        let Some(best) = best else { continue };
+        with_truth += 1;
+        if records.contains(&(best.source.clone(), best.record_id.clone())) {
+            top1 += 1;
+        }
+    }
+    assert!(with_truth > 5, "{with_truth}");
+    assert!(top1 * 10 >= with_truth * 8, "top-1 {top1} of {with_truth}");
+
+    // Scores are probabilities and the filter applies to them; relatives come only when asked.
+    assert!(candidates.iter().all(|c| (0.0..=1.0).contains(&c.score)));
+    let confident = stored_candidates(&t.db, 0.9, false).await.expect("export");
+    assert!(confident.iter().all(|c| c.score >= 0.9));
+    let with_relatives = stored_candidates(&t.db, 0.0, true).await.expect("export");
+    assert!(with_relatives.iter().any(|c| c.kind == "relative"));
+}
+
+async fn reruns_are_incremental_and_reuse_the_saved_index(t: &TestDb) {
+    small_base(t).await;
+    run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("first");
+    let stored = t.count("SELECT COUNT(*) FROM match_candidates").await;
+
+    let again = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("again");
+    assert!(!again.index_rebuilt, "the saved index is reused");
+    assert_eq!(
+        again.persons_matched, 0,
+        "nothing changed since the last run"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM match_candidates").await,
+        stored
+    );
+
+    let full = MatchOptions {
+        full: true,
+        ..Default::default()
+    };
+    let forced = run_matching(&t.db, &full).await.expect("full");
+    assert_eq!(forced.persons_matched, forced.lost_persons);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM match_candidates").await,
+        stored
+    );
+
+    // New reference records: a new index, and every lost person is matched again.
+    let extra = t.write(
+        "extra.csv",
+        "来源,记录号,姓名,出生日期,地址\n电话登记,NEW-1,张三,1950-01-01,浦东新区三林路1号\n",
+    );
+    import_reference(&t.db, &extra, &ReferenceOptions::default(), &|_| {})
+        .await
+        .expect("extra");
+    let after = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("after");
+    assert!(after.index_rebuilt);
+    assert_eq!(after.records_indexed, 601);
+    assert_eq!(after.persons_matched, after.lost_persons);
+}
+
+on_both_databases!(
+    matching_stores_ranked_candidates_that_point_at_the_right_records,
+    reruns_are_incremental_and_reuse_the_saved_index,
+);
