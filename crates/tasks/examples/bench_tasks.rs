@@ -74,6 +74,10 @@ async fn main() -> Res<()> {
         r.by_level
     );
 
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // What autovacuum does shortly after a bulk load: planner statistics.
+        db.execute_unprepared("ANALYZE").await?;
+    }
     let today = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
     let base_id = xunren_tasks::vote::resolve_base(&db, None).await?.id;
     macro_rules! time {

@@ -164,8 +164,18 @@ pub async fn digest<C: ConnectionTrait>(
     }
     let members = query.all(db).await?;
     let horizon = today + chrono::Duration::days(horizon_days);
+    // Only what a digest can show: own leads due by the horizon, and escalated ones.
     let open = lead::Entity::find()
         .filter(lead::Column::Status.eq("open"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(lead::Column::AssigneeId.is_not_null())
+                        .add(lead::Column::DueDate.lte(horizon)),
+                )
+                .add(lead::Column::EscalatedToId.is_not_null()),
+        )
         .order_by_asc(lead::Column::DueDate)
         .order_by_asc(lead::Column::Id)
         .all(db)

@@ -5,7 +5,7 @@
 //! Each report is a typed, serialisable value (the JSON format and the web dashboard use it) with
 //! a [`ReportTable`] view rendered as an aligned text table, CSV, xlsx or JSON. Names are masked.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 use serde::Serialize;
@@ -606,78 +606,52 @@ impl Blocked {
 // ---------------------------------------------------------------------------------------------
 // Cases and leads
 
+/// When cases were opened, located and resolved (for the burn-down and the median time to locate).
 #[derive(Clone, Debug, FromQueryResult)]
-struct CaseRow {
-    id: i32,
+struct CaseTimes {
     state: String,
     opened_at: Timestamp,
     located_at: Option<Timestamp>,
     resolved_at: Option<Timestamp>,
-    subdistrict: Option<String>,
-    committee: Option<String>,
 }
 
-#[derive(Clone, Debug, FromQueryResult)]
-struct LeadRow {
-    case_id: i32,
-    assignee_id: Option<i32>,
-    due_date: Option<chrono::NaiveDate>,
+const UNRESOLVED: &str = "k.state IN ('open', 'tracing', 'located')";
+
+fn base_filter(base_id: Option<i32>) -> String {
+    base_id.map_or(String::new(), |id| format!(" AND k.base_id = {id}"))
 }
 
-/// Cases, open leads and staff of a base (or all), loaded once per report.
-struct Snapshot {
-    cases: Vec<CaseRow>,
-    open_leads: Vec<LeadRow>,
-    staff: HashMap<i32, staff::Model>,
-}
-
-impl Snapshot {
-    async fn load<C: ConnectionTrait>(db: &C, base_id: Option<i32>) -> Result<Snapshot> {
-        let backend = db.get_database_backend();
-        let filter = base_id.map_or(String::new(), |id| format!(" WHERE k.base_id = {id}"));
-        let cases = CaseRow::find_by_statement(Statement::from_string(
-            backend,
-            format!(
-                "SELECT k.id AS id, k.state AS state, k.opened_at AS opened_at,
-                        k.located_at AS located_at, k.resolved_at AS resolved_at,
-                        s.name AS subdistrict, m.name AS committee
-                 FROM cases k JOIN persons p ON p.id = k.person_id
-                 JOIN certificates c ON c.id = p.certificate_id
-                 LEFT JOIN subdistricts s ON s.id = c.subdistrict_id
-                 LEFT JOIN committees m ON m.id = c.committee_id{filter}"
-            ),
-        ))
-        .all(db)
-        .await?;
-        let lead_filter = base_id.map_or(String::new(), |id| format!(" AND k.base_id = {id}"));
-        let open_leads = LeadRow::find_by_statement(Statement::from_string(
-            backend,
-            format!(
-                "SELECT l.case_id AS case_id, l.assignee_id AS assignee_id, l.due_date AS due_date
-                 FROM leads l JOIN cases k ON k.id = l.case_id
-                 WHERE l.status = 'open'{lead_filter}"
-            ),
-        ))
-        .all(db)
-        .await?;
-        let staff = staff::Entity::find()
+async fn case_times<C: ConnectionTrait>(
+    db: &C,
+    base_id: Option<i32>,
+    located_only: bool,
+) -> Result<Vec<CaseTimes>> {
+    let located = if located_only {
+        " AND k.located_at IS NOT NULL"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT k.state AS state, k.opened_at AS opened_at, k.located_at AS located_at,
+                k.resolved_at AS resolved_at
+         FROM cases k WHERE 1 = 1{}{located}",
+        base_filter(base_id)
+    );
+    Ok(
+        CaseTimes::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
             .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        Ok(Snapshot {
-            cases,
-            open_leads,
-            staff,
-        })
-    }
+            .await?,
+    )
+}
 
-    fn unresolved(&self) -> impl Iterator<Item = &CaseRow> {
-        self.cases
-            .iter()
-            .filter(|c| matches!(c.state.as_str(), "open" | "tracing" | "located"))
-    }
+/// Counts of unresolved cases in one group and state, computed by the database.
+#[derive(Clone, Debug, FromQueryResult)]
+struct GroupCount {
+    grp: Option<String>,
+    state: String,
+    n: i64,
+    stuck: i64,
+    overdue: i64,
 }
 
 /// What unresolved cases are grouped by.
@@ -733,77 +707,115 @@ pub struct Unresolved {
 }
 
 const NOBODY: &str = "(无人负责 / nobody)";
+const UNASSIGNED: &str = "(未分派 / unassigned)";
 
 /// Unresolved cases grouped `by`, as of `today`. For teams and staff a case counts for every staff
-/// member holding one of its open leads (and their team); cases with no open lead are `nobody`'s.
+/// member holding one of its open leads (and, once, for their team); cases with no open lead are
+/// `nobody`'s. The counting is done by the database: the rows returned are groups, not cases.
 pub async fn unresolved<C: ConnectionTrait>(
     db: &C,
     base_id: Option<i32>,
     by: GroupBy,
     today: chrono::NaiveDate,
 ) -> Result<Unresolved> {
-    let snap = Snapshot::load(db, base_id).await?;
-    let mut holders: HashMap<i32, HashSet<Option<i32>>> = HashMap::new();
-    let mut overdue_by_case: HashMap<i32, Vec<Option<i32>>> = HashMap::new();
-    for l in &snap.open_leads {
-        holders.entry(l.case_id).or_default().insert(l.assignee_id);
-        if l.due_date.is_some_and(|d| d < today) {
-            overdue_by_case
-                .entry(l.case_id)
-                .or_default()
-                .push(l.assignee_id);
-        }
-    }
-    let staff_group = |id: Option<i32>| -> String {
-        let member = id.and_then(|id| snap.staff.get(&id));
-        match (by, member) {
-            (GroupBy::Staff, Some(s)) => s.name.clone(),
-            (GroupBy::Team, Some(s)) => s.team.clone().unwrap_or_else(|| "(无小组)".to_string()),
-            _ => "(未分派 / unassigned)".to_string(),
+    let backend = db.get_database_backend();
+    let day = today.format("%Y-%m-%d");
+    let filter = base_filter(base_id);
+    // Per case: open leads and overdue ones.
+    let per_case = format!(
+        "SELECT case_id, COUNT(*) AS open_n,
+                SUM(CASE WHEN due_date < '{day}' THEN 1 ELSE 0 END) AS overdue_n
+         FROM leads WHERE status = 'open' GROUP BY case_id"
+    );
+    let by_area = |group: &str| {
+        format!(
+            "SELECT grp, state, COUNT(*) AS n, CAST(SUM(stuck) AS BIGINT) AS stuck,
+                    CAST(SUM(overdue) AS BIGINT) AS overdue
+             FROM (SELECT {group} AS grp, k.state AS state,
+                          CASE WHEN o.open_n IS NULL THEN 1 ELSE 0 END AS stuck,
+                          COALESCE(o.overdue_n, 0) AS overdue
+                   FROM cases k JOIN persons p ON p.id = k.person_id
+                   JOIN certificates c ON c.id = p.certificate_id
+                   LEFT JOIN subdistricts s ON s.id = c.subdistrict_id
+                   LEFT JOIN committees m ON m.id = c.committee_id
+                   LEFT JOIN ({per_case}) o ON o.case_id = k.id
+                   WHERE {UNRESOLVED}{filter}) x
+             GROUP BY grp, state"
+        )
+    };
+    let fetch = |sql: String| async move {
+        GroupCount::find_by_statement(Statement::from_string(backend, sql))
+            .all(db)
+            .await
+    };
+    let totals = fetch(by_area("'合计 / total'")).await?;
+    let groups = match by {
+        GroupBy::Subdistrict => fetch(by_area("s.name")).await?,
+        GroupBy::Committee => fetch(by_area("m.name")).await?,
+        GroupBy::Team | GroupBy::Staff => {
+            let group = if by == GroupBy::Staff {
+                format!("CASE WHEN l.assignee_id IS NULL THEN '{UNASSIGNED}' ELSE st.name END")
+            } else {
+                format!(
+                    "CASE WHEN l.assignee_id IS NULL THEN '{UNASSIGNED}' ELSE COALESCE(st.team, '(无小组)') END"
+                )
+            };
+            let held = format!(
+                "SELECT grp, state, COUNT(*) AS n, CAST(0 AS BIGINT) AS stuck,
+                        CAST(SUM(overdue) AS BIGINT) AS overdue
+                 FROM (SELECT k.id AS id, k.state AS state, {group} AS grp,
+                              SUM(CASE WHEN l.due_date < '{day}' THEN 1 ELSE 0 END) AS overdue
+                       FROM cases k JOIN leads l ON l.case_id = k.id AND l.status = 'open'
+                       LEFT JOIN staff st ON st.id = l.assignee_id
+                       WHERE {UNRESOLVED}{filter}
+                       GROUP BY k.id, k.state, {group}) x
+                 GROUP BY grp, state"
+            );
+            let stuck = format!(
+                "SELECT '{NOBODY}' AS grp, k.state AS state, COUNT(*) AS n, COUNT(*) AS stuck,
+                        CAST(0 AS BIGINT) AS overdue
+                 FROM cases k
+                 WHERE {UNRESOLVED}{filter}
+                   AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.case_id = k.id AND l.status = 'open')
+                 GROUP BY k.state"
+            );
+            let mut rows = fetch(held).await?;
+            rows.extend(fetch(stuck).await?);
+            rows
         }
     };
-    let mut groups: BTreeMap<String, UnresolvedRow> = BTreeMap::new();
-    let mut total = row(String::from("合计 / total"));
-    for case in snap.unresolved() {
-        let holders_of = holders.get(&case.id);
-        let keys: Vec<String> = match by {
-            GroupBy::Subdistrict => vec![case.subdistrict.clone().unwrap_or_else(|| "(无)".into())],
-            GroupBy::Committee => vec![case.committee.clone().unwrap_or_else(|| "(无)".into())],
-            GroupBy::Team | GroupBy::Staff => match holders_of {
-                Some(set) => {
-                    let mut keys: Vec<String> = set.iter().map(|id| staff_group(*id)).collect();
-                    keys.sort();
-                    keys.dedup();
-                    keys
-                }
-                None => vec![NOBODY.to_string()],
-            },
-        };
-        let stuck = holders_of.is_none();
-        let overdue = overdue_by_case.get(&case.id);
-        for key in keys {
-            let entry = groups
-                .entry(key.clone())
-                .or_insert_with(|| row(key.clone()));
-            count_case(entry, case, stuck);
-            entry.overdue_leads += overdue.map_or(0, |o| match by {
-                GroupBy::Team | GroupBy::Staff => {
-                    o.iter().filter(|id| staff_group(**id) == key).count() as i64
-                }
-                _ => o.len() as i64,
-            });
+    let fold = |rows: &[GroupCount], name: Option<&str>| {
+        let mut out: BTreeMap<String, UnresolvedRow> = BTreeMap::new();
+        for g in rows {
+            let key = name
+                .map(str::to_string)
+                .or_else(|| g.grp.clone())
+                .unwrap_or_else(|| "(无)".to_string());
+            let entry = out.entry(key.clone()).or_insert_with(|| row(key));
+            entry.unresolved += g.n;
+            match g.state.as_str() {
+                "open" => entry.open += g.n,
+                "tracing" => entry.tracing += g.n,
+                _ => entry.located += g.n,
+            }
+            entry.stuck += g.stuck;
+            entry.overdue_leads += g.overdue;
         }
-        count_case(&mut total, case, stuck);
-        total.overdue_leads += overdue.map_or(0, |o| o.len() as i64);
-    }
-    let mut rows: Vec<UnresolvedRow> = groups.into_values().collect();
+        out
+    };
+    let total = fold(&totals, Some("合计 / total"))
+        .into_values()
+        .next()
+        .unwrap_or_else(|| row("合计 / total".to_string()));
+    let mut rows: Vec<UnresolvedRow> = fold(&groups, None).into_values().collect();
     rows.sort_by(|a, b| b.unresolved.cmp(&a.unresolved).then(a.group.cmp(&b.group)));
+    let located = case_times(db, base_id, true).await?;
     Ok(Unresolved {
         by,
         today,
         rows,
         total,
-        median_days_to_locate: median_days_to_locate(&snap.cases),
+        median_days_to_locate: median_days_to_locate(&located),
     })
 }
 
@@ -819,19 +831,7 @@ fn row(group: String) -> UnresolvedRow {
     }
 }
 
-fn count_case(row: &mut UnresolvedRow, case: &CaseRow, stuck: bool) {
-    row.unresolved += 1;
-    match case.state.as_str() {
-        "open" => row.open += 1,
-        "tracing" => row.tracing += 1,
-        _ => row.located += 1,
-    }
-    if stuck {
-        row.stuck += 1;
-    }
-}
-
-fn median_days_to_locate(cases: &[CaseRow]) -> Option<f64> {
+fn median_days_to_locate(cases: &[CaseTimes]) -> Option<f64> {
     let mut days: Vec<f64> = cases
         .iter()
         .filter_map(|c| {
@@ -966,32 +966,36 @@ pub async fn staff_report<C: ConnectionTrait>(
             .to_string(),
     )
     .await?;
-    let snap = Snapshot::load(db, None).await?;
-    let mut open: HashMap<i32, i64> = HashMap::new();
-    let mut overdue: HashMap<i32, i64> = HashMap::new();
-    let mut overdue_unassigned = 0;
-    for l in &snap.open_leads {
-        let late = l.due_date.is_some_and(|d| d < today);
-        match l.assignee_id {
-            Some(id) => {
-                *open.entry(id).or_default() += 1;
-                if late {
-                    *overdue.entry(id).or_default() += 1;
-                }
-            }
-            None if late => overdue_unassigned += 1,
-            None => {}
-        }
-    }
+    let day = today.format("%Y-%m-%d");
+    let open = counts(
+        "SELECT assignee_id AS staff_id, COUNT(*) AS n FROM leads
+         WHERE assignee_id IS NOT NULL AND status = 'open' GROUP BY assignee_id"
+            .to_string(),
+    )
+    .await?;
+    let overdue = counts(format!(
+        "SELECT assignee_id AS staff_id, COUNT(*) AS n FROM leads
+         WHERE assignee_id IS NOT NULL AND status = 'open' AND due_date < '{day}'
+         GROUP BY assignee_id"
+    ))
+    .await?;
+    let overdue_unassigned = counts(format!(
+        "SELECT 0 AS staff_id, COUNT(*) AS n FROM leads
+         WHERE assignee_id IS NULL AND status = 'open' AND due_date < '{day}'"
+    ))
+    .await?
+    .get(&0)
+    .copied()
+    .unwrap_or(0);
+    let members = staff::Entity::find().all(db).await?;
     let escalated = counts(
         "SELECT escalated_to_id AS staff_id, COUNT(*) AS n FROM leads
          WHERE escalated_to_id IS NOT NULL AND status = 'open' GROUP BY escalated_to_id"
             .to_string(),
     )
     .await?;
-    let mut rows: Vec<StaffLoad> = snap
-        .staff
-        .values()
+    let mut rows: Vec<StaffLoad> = members
+        .iter()
         .map(|s| StaffLoad {
             name: s.name.clone(),
             role: crate::code::StaffRole::parse(&s.role)
@@ -1122,11 +1126,11 @@ pub async fn burndown<C: ConnectionTrait>(
     today: chrono::NaiveDate,
     max_days: usize,
 ) -> Result<Burndown> {
-    let snap = Snapshot::load(db, base_id).await?;
+    let cases = case_times(db, base_id, false).await?;
     let mut opened: BTreeMap<chrono::NaiveDate, i64> = BTreeMap::new();
     let mut located: BTreeMap<chrono::NaiveDate, i64> = BTreeMap::new();
     let mut resolved: BTreeMap<chrono::NaiveDate, i64> = BTreeMap::new();
-    for c in &snap.cases {
+    for c in &cases {
         *opened.entry(c.opened_at.date_naive()).or_default() += 1;
         if let Some(at) = c.located_at {
             *located.entry(at.date_naive()).or_default() += 1;
@@ -1161,8 +1165,11 @@ pub async fn burndown<C: ConnectionTrait>(
         days.drain(..days.len() - max_days);
     }
     Ok(Burndown {
-        unresolved: snap.unresolved().count() as i64,
-        median_days_to_locate: median_days_to_locate(&snap.cases),
+        unresolved: cases
+            .iter()
+            .filter(|c| matches!(c.state.as_str(), "open" | "tracing" | "located"))
+            .count() as i64,
+        median_days_to_locate: median_days_to_locate(&cases),
         days,
     })
 }
