@@ -421,11 +421,28 @@ async fn unresolved_staff_overdue_escalation_digest_burndown(t: &TestDb) {
         "逾期合计 2 条 / 2 overdue leads in all"
     );
 
-    // Escalation: 1 day late → team leader (or a supervisor when the team has none); 10 days → supervisor.
+    // The same figures for the one base.
+    let base = vote::resolve_base(&t.db, None).await.expect("base");
+    let on_base = report::unresolved(&t.db, Some(base.id), GroupBy::Team, today)
+        .await
+        .expect("u");
+    assert_eq!(on_base.total, by_team.total);
+    // Escalation: 1 day late → the assignee's team leader; 10 days → a supervisor. The lead one
+    // day late goes to 孟晓晔 (第一小组, whose leader is 陈组长) first.
+    xunren_tasks::assign::reassign(&t.db, leads[1].id, "孟晓晔", "测试", &Actor::system())
+        .await
+        .expect("reassign");
     let e = deadline::escalate(&t.db, today, deadline::DEFAULT_GRACE_DAYS, &Actor::system())
         .await
         .expect("escalate");
     assert_eq!(e.to_leader + e.to_supervisor, 2);
+    assert_eq!((e.to_leader, e.to_supervisor), (1, 1));
+    let leader = staff::find_by_name(&t.db, "陈组长").await.expect("leader");
+    let one_day = lead::get(&t.db, leads[1].id).await.expect("l");
+    assert_eq!(
+        (one_day.escalation_level, one_day.escalated_to_id),
+        (1, Some(leader.id))
+    );
     let late = lead::get(&t.db, leads[0].id).await.expect("l");
     assert_eq!(late.escalation_level, 2);
     let supervisor = staff::find_by_name(&t.db, "督导甲").await.expect("s");
