@@ -261,6 +261,9 @@ pub enum LeadAction {
         notes: Option<String>,
         #[arg(long)]
         next: Option<String>,
+        /// When it happened (RFC 3339, e.g. 2026-11-27T10:00:00+08:00); default now.
+        #[arg(long)]
+        at: Option<xunren_tasks::chrono::DateTime<xunren_tasks::chrono::FixedOffset>>,
         #[command(flatten)]
         by: By,
     },
@@ -991,13 +994,14 @@ async fn lead_action(db: &DatabaseConnection, action: LeadAction) -> Result<()> 
             result,
             notes,
             next,
+            at,
             by,
         } => {
             let actor = staff_actor(db, &by).await?;
             let attempt = NewAttempt {
                 method: AttemptMethod::parse(&method)?,
                 result: AttemptResult::parse(&result)?,
-                at: None,
+                at: at.map(|t| t.with_timezone(&xunren_tasks::chrono::Utc)),
                 notes,
                 next_step: next,
             };
