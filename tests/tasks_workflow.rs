@@ -978,6 +978,57 @@ async fn assign_turns_candidates_into_leads(t: &TestDb) {
     );
 }
 
+async fn concurrent_writes_all_succeed(t: &TestDb) {
+    let cases = setup(t).await;
+    // Ten staff at work at once: each records an attempt on a lead of their own and closes it.
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let name = format!("并发{i}");
+        let input = StaffInput {
+            name: name.clone(),
+            role: StaffRole::Liaison,
+            team: None,
+            subdistricts: vec![],
+            committees: vec![],
+            skills: vec![],
+            capacity: 5,
+        };
+        staff::add(&t.db, &input).await.expect("add");
+        let case_id = cases[["张明", "李秀英", "王建国", "陈芳", "孙丽"][i % 5]];
+        let l = lead::create_in_pool(
+            &t.db,
+            &NewLead::new(case_id, LeadKind::Phone, format!("电话 {i}")),
+            &Actor::system(),
+        )
+        .await
+        .expect("lead");
+        assign::claim(&t.db, l.id, &name).await.expect("claim");
+        ids.push((l.id, name));
+    }
+    let mut handles = Vec::new();
+    for (lead_id, name) in ids {
+        let db = t.db.clone();
+        handles.push(tokio::spawn(async move {
+            let by = Actor::by_name(&db, &name).await?;
+            lead::record_attempt(&db, lead_id, &attempt(AttemptResult::NoTrace), &by).await?;
+            lead::close(&db, lead_id, LeadOutcome::DeadEnd, None, &[], &by).await?;
+            Ok::<(), TaskError>(())
+        }));
+    }
+    for handle in handles {
+        handle
+            .await
+            .expect("the task")
+            .expect("every write succeeds");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM attempts").await, 10);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM leads WHERE outcome = 'dead_end'")
+            .await,
+        10
+    );
+}
+
 on_both_databases!(
     every_transition_legal_and_refused_with_audit,
     staff_import_verbs_and_errors,
@@ -989,4 +1040,5 @@ on_both_databases!(
     leave_reassigns_in_bulk,
     claim_race_has_one_winner,
     assign_turns_candidates_into_leads,
+    concurrent_writes_all_succeed,
 );

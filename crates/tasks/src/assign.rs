@@ -31,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    Statement, TransactionTrait,
+    Statement,
 };
 use serde::Serialize;
 
@@ -109,7 +109,7 @@ pub async fn run(
     actor: &Actor,
 ) -> Result<AssignReport> {
     let opened_cases = case::open_cases(db, base_id, actor).await?;
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let candidate_leads =
         crate::lead::leads_from_candidates_in(&txn, base_id, 3, actor, options.now).await?;
     let ids = unassigned_open_leads(&txn).await?;
@@ -126,7 +126,7 @@ pub async fn assign_unassigned(
     options: &AssignOptions,
     actor: &Actor,
 ) -> Result<AssignReport> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let ids = unassigned_open_leads(&txn).await?;
     let report = assign_leads_in(&txn, &ids, options, actor, None).await?;
     txn.commit().await?;
@@ -620,10 +620,10 @@ pub async fn claim(db: &DatabaseConnection, lead_id: i32, staff_name: &str) -> R
         return Err(TaskError::AlreadyAssigned(lead_id));
     }
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
-    // The conditional UPDATE is the transaction's first statement: on SQLite it takes the write
-    // lock (waiting for another writer), on PostgreSQL it waits for a concurrent claim's row lock
-    // and then re-checks the version.
+    let txn = crate::begin_write(db).await?;
+    // The conditional UPDATE decides: on SQLite the transaction holds the write lock from BEGIN
+    // IMMEDIATE (claims run one after the other), on PostgreSQL the UPDATE waits for a concurrent
+    // claim's row lock and then re-checks the version. Either way the loser updates no row.
     let won = set_assignee(
         &txn,
         &current,
@@ -690,7 +690,7 @@ pub async fn release(
         }
     }
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if !set_assignee(&txn, &current, None, None, now, false).await? {
         txn.rollback().await?;
         return Err(TaskError::ClaimLost(lead_id));
@@ -729,7 +729,7 @@ pub async fn reassign(
     }
     let now = chrono::Utc::now();
     let why = format!("人工改派: {note} / reassigned by hand: {note}");
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if !set_assignee(
         &txn,
         &current,

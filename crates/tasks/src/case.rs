@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
 };
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ pub async fn open_cases(
          LEFT JOIN cases k ON k.person_id = p.id
          WHERE p.contact_status = 'lost' AND k.id IS NULL{filter} ORDER BY p.id"
     );
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let lost = Lost::find_by_statement(Statement::from_string(txn.get_database_backend(), sql))
         .all(&txn)
         .await?;
@@ -166,7 +166,7 @@ pub async fn transition(
     note: Option<&str>,
     actor: &Actor,
 ) -> Result<case::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let current = get(&txn, case_id).await?;
     let updated = transition_in(&txn, current, to, note, actor, chrono::Utc::now()).await?;
     txn.commit().await?;

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -37,7 +36,7 @@ pub async fn escalate(
     grace_days: i64,
     actor: &Actor,
 ) -> Result<EscalationReport> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = chrono::Utc::now();
     let all_staff = staff::Entity::find()
         .order_by_asc(staff::Column::Id)

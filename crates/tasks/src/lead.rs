@@ -4,7 +4,6 @@
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -154,7 +153,7 @@ pub(crate) async fn insert_in<C: ConnectionTrait>(
 
 /// Creates a lead and assigns it by the rules (assignment on creation), in one transaction.
 pub async fn create(db: &DatabaseConnection, new: &NewLead, actor: &Actor) -> Result<lead::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = chrono::Utc::now();
     let model = insert_in(&txn, new, actor, now).await?;
     crate::assign::assign_leads_in(
@@ -176,7 +175,7 @@ pub async fn create_in_pool(
     new: &NewLead,
     actor: &Actor,
 ) -> Result<lead::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let model = insert_in(&txn, new, actor, chrono::Utc::now()).await?;
     txn.commit().await?;
     Ok(model)
@@ -279,7 +278,7 @@ pub async fn record_attempt(
     attempt: &NewAttempt,
     actor: &Actor,
 ) -> Result<attempt::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = chrono::Utc::now();
     let lead = get(&txn, lead_id).await?;
     if lead.status != "open" {
@@ -343,7 +342,7 @@ pub async fn close(
     follow_ups: &[(LeadKind, String)],
     actor: &Actor,
 ) -> Result<Closed> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = chrono::Utc::now();
     let lead = get(&txn, lead_id).await?;
     if lead.status != "open" {

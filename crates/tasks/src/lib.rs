@@ -45,3 +45,18 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 /// Re-exported for callers (the CLI, the web) that name dates and serialise reports.
 pub use chrono;
 pub use serde::Serialize;
+
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken at once (waiting out the busy timeout), so a transaction that reads before it writes
+/// cannot fail with "database is locked" when another writer committed meanwhile. Other engines
+/// ignore the mode.
+pub(crate) async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::TransactionTrait;
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

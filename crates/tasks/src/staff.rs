@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
 };
 use serde::Serialize;
 use xunren_registry::ImportError;
@@ -145,7 +145,7 @@ pub async fn put_on_leave(
     name: &str,
     actor: &crate::Actor,
 ) -> Result<LeaveReport> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let member = find_by_name(&txn, name).await?;
     staff::ActiveModel {
         id: Set(member.id),
@@ -361,7 +361,7 @@ pub async fn import_staff(
         dry_run,
         ..Default::default()
     };
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let existing: HashMap<String, staff::Model> = staff::Entity::find()
         .order_by_asc(staff::Column::Id)
         .all(&txn)

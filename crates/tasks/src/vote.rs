@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use serde::Serialize;
 use xunren_registry::ImportError;
@@ -297,7 +297,7 @@ pub async fn import_votes(
         dry_run,
         ..Default::default()
     };
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let mut existing: HashMap<(i32, i32), vote::Model> = HashMap::new();
     let ids: Vec<i32> = certificates.values().copied().collect();
     for chunk in ids.chunks(500) {
