@@ -36,6 +36,14 @@ pub enum ComparisonLevel {
     VisibleDigitsAgree,
     /// ID numbers differ but agree on region and birth date (身份证地区码与出生日期一致).
     IdRegionBirthAgree,
+    /// Two full ID numbers differ in two or three digits (two typos, or a typo and a check digit): 差两三位.
+    FewDigitsDiffer,
+    /// Two full ID numbers agree on the birth date digits only (a number reissued under another region): 仅出生日期码一致.
+    IdBirthAgree,
+    /// Two full, unmasked ID numbers that differ in many digits: two different numbers, not a typo (明显不同).
+    ClearlyDifferent,
+    /// Chinese names with the same surname and an unrelated given name (同姓不同名): the signature of a relative.
+    GivenNameDiffers,
     /// Day and month swapped (日月颠倒).
     DayMonthSwapped,
     /// One date, read as a lunar-calendar date (农历), is the other (农历/公历换算一致).
@@ -71,6 +79,10 @@ impl ComparisonLevel {
             Self::OneEdit => "差一个字符",
             Self::VisibleDigitsAgree => "可见位一致",
             Self::IdRegionBirthAgree => "地区码与出生日期一致",
+            Self::FewDigitsDiffer => "差两三位",
+            Self::IdBirthAgree => "仅出生日期码一致",
+            Self::ClearlyDifferent => "明显不同",
+            Self::GivenNameDiffers => "同姓不同名",
             Self::DayMonthSwapped => "日月颠倒",
             Self::LunarSolar => "农历公历换算一致",
             Self::YearOnly => "仅年份一致",
@@ -97,6 +109,10 @@ impl ComparisonLevel {
             Self::OneEdit => "one character off",
             Self::VisibleDigitsAgree => "visible digits agree",
             Self::IdRegionBirthAgree => "region and birth date in ID agree",
+            Self::FewDigitsDiffer => "two or three digits differ",
+            Self::IdBirthAgree => "only the birth date digits agree",
+            Self::ClearlyDifferent => "clearly different (many digits)",
+            Self::GivenNameDiffers => "same surname, other given name",
             Self::DayMonthSwapped => "day and month swapped",
             Self::LunarSolar => "agrees once one is read as a lunar-calendar date",
             Self::YearOnly => "same year only",
@@ -150,6 +166,7 @@ impl FieldKind {
                 OneEdit,
                 SimilarHigh,
                 SimilarMid,
+                GivenNameDiffers,
                 Different,
             ],
             FieldKind::Date => &[
@@ -166,8 +183,11 @@ impl FieldKind {
                 Exact,
                 VisibleDigitsAgree,
                 OneEdit,
+                FewDigitsDiffer,
                 IdRegionBirthAgree,
+                IdBirthAgree,
                 Different,
+                ClearlyDifferent,
             ],
             FieldKind::Phone => &[Exact, VisibleDigitsAgree, OneEdit, Different],
         }
@@ -190,6 +210,13 @@ impl FieldKind {
             (FieldKind::IdNumber, VisibleDigitsAgree) => (0.05, 0.00005),
             (FieldKind::IdNumber, OneEdit) => (0.03, 0.000005),
             (FieldKind::IdNumber, IdRegionBirthAgree) => (0.01, 0.00005),
+            (FieldKind::IdNumber, FewDigitsDiffer) => (0.005, 0.00001),
+            (FieldKind::IdNumber, IdBirthAgree) => (0.005, 0.0001),
+            // Visible digits that disagree (only reachable when a number is masked, so both m and u carry the
+            // masked share): against, as strongly as a differing birth date.
+            (FieldKind::IdNumber, Different) => (0.003, 0.2),
+            // Two full numbers differing in many digits are two numbers: near-decisive against.
+            (FieldKind::IdNumber, ClearlyDifferent) => (0.002, 0.8),
             (FieldKind::Phone, Exact) => (0.5, 0.00001),
             (FieldKind::Phone, VisibleDigitsAgree) => (0.1, 0.0005),
             (FieldKind::Phone, OneEdit) => (0.05, 0.0001),
@@ -209,6 +236,9 @@ impl FieldKind {
             (_, OneEdit) => (0.05, 0.002),
             (_, SimilarHigh) => (0.02, 0.005),
             (_, SimilarMid) => (0.01, 0.05),
+            // Same surname, given name replaced by unrelated characters: rare as a clerical error, common among
+            // relatives and namesakes of a common surname.
+            (_, GivenNameDiffers) => (0.005, 0.05),
             (_, Different) => (0.02, 0.9),
             (_, _) => (0.01, 0.01),
         }
@@ -534,6 +564,25 @@ fn compare_romanised(latin: &str, chinese: &str) -> FieldComparison {
     }
 }
 
+/// Chinese names with the same (or same-sounding) surname whose given names share no character and no related
+/// character (李俊杰/李建国): [`ComparisonLevel::GivenNameDiffers`]. A Jaro–Winkler similarity of the pinyin says
+/// nothing here (same-surname pinyin strings are always similar), and the pattern is that of a relative.
+fn surname_only(ca: &[char], cb: &[char]) -> Option<ComparisonLevel> {
+    let (&sa, ga) = ca.split_first()?;
+    let (&sb, gb) = cb.split_first()?;
+    if ga.is_empty() || gb.is_empty() || !is_cjk(sa) || !is_cjk(sb) {
+        return None;
+    }
+    if sa != sb && char_relation(sa, sb) == CharRelation::Unrelated {
+        return None;
+    }
+    let related = ga.iter().any(|&x| {
+        gb.iter()
+            .any(|&y| x == y || char_relation(x, y) != CharRelation::Unrelated)
+    });
+    (!related).then_some(ComparisonLevel::GivenNameDiffers)
+}
+
 /// Compares two names: Chinese-aware when both contain ideographs, Latin (edits, Jaro–Winkler) otherwise.
 pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     use ComparisonLevel::*;
@@ -596,10 +645,14 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
             return FieldComparison { level, detail };
         }
         if unrelated == 1 && pairs.len() == 1 {
-            return FieldComparison {
-                level: OneEdit,
-                detail,
+            // 张晨/张敏: the one differing character is the whole given name — another person of the family,
+            // not a slip of the pen.
+            let level = if ca.len() == 2 && ca[0] == cb[0] {
+                GivenNameDiffers
+            } else {
+                OneEdit
             };
+            return FieldComparison { level, detail };
         }
         // Transposed characters (明小 / 小明).
         if edit_distance_capped(&a.norm, &b.norm, 1) <= 1 {
@@ -611,6 +664,12 @@ pub fn compare_names(a: &PreparedValue, b: &PreparedValue) -> FieldComparison {
     } else if edit_distance_capped(&a.norm, &b.norm, 1) <= 1 {
         return FieldComparison {
             level: OneEdit,
+            detail: Some(format!("{}/{}", a.norm, b.norm)),
+        };
+    }
+    if let Some(level) = surname_only(&ca, &cb) {
+        return FieldComparison {
+            level,
             detail: Some(format!("{}/{}", a.norm, b.norm)),
         };
     }
@@ -668,6 +727,24 @@ mod tests {
         assert_eq!(names("王明", "MING wang").level, HomophoneToneless);
         assert_eq!(names("Wang Mign", "王明").level, OneEdit);
         assert_eq!(names("Smith", "王明").level, Different);
+    }
+
+    #[test]
+    fn same_surname_other_given_name() {
+        // The whole given name replaced by unrelated characters: a relative, not a spelling variant.
+        let g = names("张晨", "张敏");
+        assert_eq!(g.level, GivenNameDiffers);
+        assert_eq!(g.detail.as_deref(), Some("晨/敏"));
+        assert_eq!(names("李俊杰", "李建国").level, GivenNameDiffers);
+        assert_eq!(names("王云龙", "王芳").level, GivenNameDiffers);
+        // A same-sounding surname counts as the same surname.
+        assert_eq!(names("陈建华", "程玉英").level, GivenNameDiffers);
+        // Sharing or resembling a given-name character is not "other given name".
+        assert_eq!(names("张晓明", "张晓华").level, OneEdit);
+        assert_eq!(names("张明", "张铭").level, Homophone);
+        assert_ne!(names("李建国", "李国建华").level, GivenNameDiffers);
+        // Other surname: plain difference.
+        assert_eq!(names("张晨", "李敏").level, Different);
     }
 
     #[test]

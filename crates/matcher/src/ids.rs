@@ -52,15 +52,30 @@ pub fn compare_canonical_ids(a: &str, b: &str) -> ComparisonLevel {
         if agree == 17 || edit_distance_capped(a, b, 1) <= 1 {
             return OneEdit;
         }
+        // Two or three mistyped digits (or a typo plus a wrong check digit).
+        if agree >= 15 || edit_distance_capped(a, b, 2) <= 2 {
+            return FewDigitsDiffer;
+        }
     } else if agree == compared && compared >= 8 {
         return VisibleDigitsAgree;
     }
     fn region_birth(v: &[u8]) -> Option<&[u8]> {
         v.get(0..14).filter(|s| !s.contains(&b'*'))
     }
-    match (region_birth(x), region_birth(y)) {
-        (Some(p), Some(q)) if p == q => IdRegionBirthAgree,
-        _ => Different,
+    if let (Some(p), Some(q)) = (region_birth(x), region_birth(y))
+        && p == q
+    {
+        return IdRegionBirthAgree;
+    }
+    if masked {
+        return Different;
+    }
+    // Two full numbers: the same birth date digits under another region code is a number reissued after a
+    // move; anything else is another person's number, not a typo.
+    if x.get(6..14) == y.get(6..14) {
+        IdBirthAgree
+    } else {
+        ClearlyDifferent
     }
 }
 
@@ -167,6 +182,18 @@ mod tests {
             compare_id_numbers(full, "310101195001019999"),
             IdRegionBirthAgree
         );
+        // Two full numbers: two typos, birth digits only, clearly another number.
+        assert_eq!(
+            compare_id_numbers(full, "310101195001011299"),
+            FewDigitsDiffer
+        );
+        assert_eq!(compare_id_numbers(full, "320581195001015678"), IdBirthAgree);
+        assert_eq!(
+            compare_id_numbers(full, "310101197803154321"),
+            ClearlyDifferent
+        );
+        // Masked numbers whose visible digits disagree stay `Different` (too few digits to be decisive).
+        assert_eq!(compare_id_numbers(full, "310101********4321"), Different);
         // A legacy 15-digit number is upgraded to 18 digits with the computed check digit.
         assert_eq!(
             compare_id_numbers("310101195001011236", "310101500101123"),

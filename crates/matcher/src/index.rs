@@ -569,12 +569,23 @@ struct QueryFrequencies {
     building_by_role: [usize; 3],
     /// Records sharing the visible fragments of the query's ID (for masked IDs).
     id_fragment: usize,
+    /// The query's unmasked phones (canonical), with the number of indexed records sharing each and whether it is
+    /// a landline.
+    phones: Vec<(String, usize, bool)>,
 }
 
 /// Field positions in the person model.
 const F_NAME: usize = 0;
 const F_ID: usize = 1;
+const F_PHONE: usize = 3;
 const F_ADDRESS: usize = 4;
+
+/// Phone groups larger than this are skipped when estimating household dependence (switchboards, hotlines).
+const MAX_PHONE_GROUP: usize = 50;
+
+fn is_landline(canonical: &str) -> bool {
+    Phone::parse(canonical).is_ok_and(|p| p.kind() == PhoneKind::Landline)
+}
 
 /// Checks that a model has the person fields, kinds and levels the index scores with.
 fn check_person_model(model: &Model) -> Result<(), IndexError> {
@@ -742,6 +753,7 @@ impl Index {
         idx.model = default_person_model(idx.len());
         let n = idx.len();
         idx.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
+        idx.estimate_household();
         Ok(idx)
     }
 
@@ -1067,10 +1079,20 @@ impl Index {
             }
             id_fragment = counts.into_iter().min().unwrap_or(0);
         }
+        let phones = q
+            .phones
+            .iter()
+            .filter(|p| !p.contains('*'))
+            .map(|p| {
+                let count = self.posting(key_hash(key::PHONE, &[p.as_bytes()])).len();
+                (p.clone(), count, is_landline(p))
+            })
+            .collect();
         QueryFrequencies {
             name,
             building_by_role,
             id_fragment,
+            phones,
         }
     }
 
@@ -1128,6 +1150,32 @@ impl Index {
             && let Some(w) = tf_weight(F_ID, codes[F_ID], freq.id_fragment)
         {
             weights[F_ID] = w;
+        }
+        // A shared phone: term-frequency adjusted (a household landline shared by four records says less than a
+        // mobile of one), and the address is then household evidence too — its u is conditional on the shared
+        // phone (同户证据), not the marginal u that would count the household twice.
+        if cmp[F_PHONE].level == Exact {
+            let stored = self.phones.get(r as usize);
+            let shared = freq
+                .phones
+                .iter()
+                .filter(|(p, _, _)| stored.split('|').any(|s| s == p))
+                .min_by_key(|(_, count, landline)| (*landline, *count));
+            if let Some((_, count, landline)) = shared {
+                if let Some(w) = tf_weight(F_PHONE, codes[F_PHONE], *count) {
+                    weights[F_PHONE] = w;
+                }
+                if let Some(u) = self
+                    .model
+                    .household
+                    .address_u(*landline, cmp[F_ADDRESS].level)
+                    && let Some(lp) = self.model.fields[F_ADDRESS]
+                        .levels
+                        .get(usize::from(codes[F_ADDRESS]))
+                {
+                    weights[F_ADDRESS] = weights[F_ADDRESS].min((lp.m.max(1e-12) / u).log2());
+                }
+            }
         }
         let odds = self.model.prior_weight() + weights.iter().sum::<f64>();
         ScoredRecord {
@@ -1282,6 +1330,69 @@ impl Index {
         }
     }
 
+    /// Estimates the dependence between phone and address agreement among different persons
+    /// ([`crate::HouseholdDependence`]): over all pairs of indexed records sharing a phone (groups of at most
+    /// 50), both with an address and not alike in name or ID (other persons), the share that also agree on the
+    /// building — separately for landlines and mobiles.
+    pub fn estimate_household(&mut self) {
+        use ComparisonLevel::*;
+        let mut landline = (0.0f64, [0.0f64; 3]);
+        let mut mobile = (0.0f64, [0.0f64; 3]);
+        for r in 0..self.len() {
+            let phones = self.phones.get(r);
+            if phones.is_empty() || self.stored_addresses(r).is_empty() {
+                continue;
+            }
+            for ph in phones.split('|').filter(|p| !p.contains('*')) {
+                let group = self.posting(key_hash(key::PHONE, &[ph.as_bytes()]));
+                // Each group once, from its first record.
+                if group.len() < 2 || group.len() > MAX_PHONE_GROUP || group[0] as usize != r {
+                    continue;
+                }
+                let counts = if is_landline(ph) {
+                    &mut landline
+                } else {
+                    &mut mobile
+                };
+                let people: Vec<(usize, PreparedPerson)> = group
+                    .iter()
+                    .map(|&g| (g as usize, self.stored_as_person(g as usize)))
+                    .filter(|(g, _)| !self.stored_addresses(*g).is_empty())
+                    .collect();
+                for (i, (a, pa)) in people.iter().enumerate() {
+                    for (b, pb) in &people[i + 1..] {
+                        let name = compare_names(&pa.name, &pb.name).level;
+                        let id = compare_canonical_ids(&pa.id_canonical, &pb.id_canonical);
+                        let same_person =
+                            !matches!(name, SimilarMid | GivenNameDiffers | Different)
+                                || matches!(id, Exact | OneEdit | VisibleDigitsAgree);
+                        if same_person {
+                            continue;
+                        }
+                        counts.0 += 1.0;
+                        // The closest pair of addresses: 0 building or better, 1 lane, 2 road, 3 other.
+                        let mut best = 3usize;
+                        for x in self.stored_addresses(*a) {
+                            for y in self.stored_addresses(*b) {
+                                let k = match compare_parts(&x.parts(), &y.parts()) {
+                                    AddressMatch::Exact | AddressMatch::SameBuilding => 0,
+                                    AddressMatch::SameLane => 1,
+                                    AddressMatch::SameRoad => 2,
+                                    _ => 3,
+                                };
+                                best = best.min(k);
+                            }
+                        }
+                        for slot in counts.1.iter_mut().skip(best) {
+                            *slot += 1.0;
+                        }
+                    }
+                }
+            }
+        }
+        self.model.household = crate::model::HouseholdDependence::from_counts(landline, mobile);
+    }
+
     /// Re-estimates `u` from `samples` random pairs of indexed records (deterministic).
     pub fn estimate_u(&mut self, samples: usize) {
         let n = self.len();
@@ -1400,7 +1511,7 @@ impl Index {
 
 /// Magic bytes and version of the saved index format.
 const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
-const INDEX_VERSION: u32 = 1;
+const INDEX_VERSION: u32 = 2;
 
 struct Writer<'a, W: std::io::Write>(&'a mut W);
 
@@ -1778,6 +1889,96 @@ mod tests {
             ..Record::default()
         };
         assert!(idx.candidates(&q2, 5).iter().all(|c| c.score < 0.5));
+    }
+
+    /// A household: the person's own record and relatives sharing the old address and the landline.
+    fn household_sample() -> Vec<Record> {
+        let mut v = sample();
+        let with_phone = |mut r: Record, phone: &str| {
+            r.phones = vec![phone.to_string()];
+            r
+        };
+        let addr = "福佑路104弄37号4室";
+        v.push(with_phone(
+            rec(
+                "own",
+                "张晨",
+                "310101195001011236",
+                "",
+                "宝山区菊太路1407弄67号",
+                addr,
+            ),
+            "63305474",
+        ));
+        // Relatives: same landline and old address, other given name, their own full ID.
+        v.push(with_phone(
+            rec(
+                "rel1",
+                "张敏",
+                "310101197803154327",
+                "",
+                "闵行区莘建路9号",
+                addr,
+            ),
+            "63305474",
+        ));
+        v.push(with_phone(
+            rec("rel2", "张建国", "310101197511206610", "", "", addr),
+            "63305474",
+        ));
+        // Another household sharing a landline and an address, for the dependence estimate.
+        for i in 0..6 {
+            v.push(with_phone(
+                rec(
+                    &format!("h{i}"),
+                    ["孙一", "钱二", "周三", "吴四", "郑五", "冯六"][i],
+                    "",
+                    "",
+                    &format!("光启路{}号", 10 + i / 3),
+                    "",
+                ),
+                &format!("6330{}", 1000 + i / 3),
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn relatives_sharing_landline_and_address_are_not_the_person() {
+        let idx = Index::build(&household_sample()).expect("index");
+        // Pairs sharing a landline mostly share the address too: the conditional u is high.
+        assert!(idx.model().household.landline_pairs >= 6.0);
+        assert!(idx.model().household.landline[0] > 0.5);
+        let q = Record {
+            id: "q".into(),
+            name: "张晨".into(),
+            id_number: Some("310101195001011236".into()),
+            phones: vec!["021-63305474".into()],
+            registered_address: Some("上海市黄浦区福佑路104弄37号4室".into()),
+            ..Record::default()
+        };
+        let c = idx.candidates(&q, 5);
+        assert_eq!(c[0].record_id, "own");
+        assert!(c[0].score > 0.99, "{c:?}");
+        for rel in c.iter().filter(|c| c.record_id.starts_with("rel")) {
+            assert!(rel.score < 0.5, "{rel:?}");
+        }
+        // Without the ID, a relative with another given name still stays far from 0.9.
+        let q2 = Record {
+            id_number: None,
+            ..q.clone()
+        };
+        for rel in idx
+            .candidates(&q2, 5)
+            .iter()
+            .filter(|c| c.record_id.starts_with("rel"))
+        {
+            assert!(rel.score < 0.5, "{rel:?}");
+        }
+        // The relatives are listed as leads instead.
+        let leads = idx.relatives(&q, 10);
+        assert!(leads.iter().any(|r| r.record_id == "rel1"));
+        assert!(leads.iter().all(|r| r.record_id != "own"));
     }
 
     #[test]

@@ -92,6 +92,76 @@ pub struct Model {
     pub fields: Vec<FieldModel>,
     /// λ: probability that two records drawn at random refer to the same person.
     pub prior: f64,
+    /// Dependence between phone and address agreement among different persons (used by the person index).
+    #[serde(default)]
+    pub household: HouseholdDependence,
+}
+
+/// Phone and address agreement are not independent among different persons: members of one household share the
+/// landline **and** the address (同户证据). Fellegi–Sunter multiplies their `u`s as if independent, which counts one
+/// household twice. These are `P(address agrees at least at building / lane / road level | phone agrees, different
+/// persons)`, estimated from pairs of indexed records that share a phone ([`crate::Index::build`]); when the phone
+/// agrees, the address weight uses this conditional `u` instead of the marginal one (whichever is smaller).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdDependence {
+    /// Given a shared landline (座机): at least same building, same lane, same road.
+    pub landline: [f64; 3],
+    /// Given a shared mobile (手机): at least same building, same lane, same road.
+    pub mobile: [f64; 3],
+    /// Pairs of different persons sharing a landline that the estimate rests on.
+    pub landline_pairs: f64,
+    /// Pairs of different persons sharing a mobile that the estimate rests on.
+    pub mobile_pairs: f64,
+}
+
+impl HouseholdDependence {
+    /// Prior conditional probabilities (building, lane, road) given a shared landline, blended with the estimate.
+    pub const PRIOR_LANDLINE: [f64; 3] = [0.5, 0.55, 0.6];
+    /// The same given a shared mobile.
+    pub const PRIOR_MOBILE: [f64; 3] = [0.2, 0.25, 0.3];
+    /// Pseudo-pairs of the prior in the blend.
+    pub const PRIOR_PAIRS: f64 = 10.0;
+
+    /// Estimates from counts of pairs (sharing a phone, both with an address) and of those also agreeing at least
+    /// on the building, the lane and the road, blended with the priors.
+    pub fn from_counts(landline: (f64, [f64; 3]), mobile: (f64, [f64; 3])) -> Self {
+        let blend = |(pairs, agree): (f64, [f64; 3]), prior: [f64; 3]| {
+            let mut out = [0.0; 3];
+            for (k, slot) in out.iter_mut().enumerate() {
+                *slot = ((agree[k] + Self::PRIOR_PAIRS * prior[k]) / (pairs + Self::PRIOR_PAIRS))
+                    .clamp(1e-4, 1.0);
+            }
+            out
+        };
+        Self {
+            landline: blend(landline, Self::PRIOR_LANDLINE),
+            mobile: blend(mobile, Self::PRIOR_MOBILE),
+            landline_pairs: landline.0,
+            mobile_pairs: mobile.0,
+        }
+    }
+
+    /// The conditional `u` of an address agreeing at least at `level` (exact or same building, same lane, same
+    /// road) given agreement on a landline or a mobile; `None` for other levels.
+    pub fn address_u(&self, landline: bool, level: ComparisonLevel) -> Option<f64> {
+        let k = match level {
+            ComparisonLevel::Exact | ComparisonLevel::SameBuilding => 0,
+            ComparisonLevel::SameLane => 1,
+            ComparisonLevel::SameRoad => 2,
+            _ => return None,
+        };
+        Some(if landline {
+            self.landline[k]
+        } else {
+            self.mobile[k]
+        })
+    }
+}
+
+impl Default for HouseholdDependence {
+    fn default() -> Self {
+        Self::from_counts((0.0, [0.0; 3]), (0.0, [0.0; 3]))
+    }
 }
 
 /// One field's contribution to a score: the evidence shown to staff (证据).
@@ -174,7 +244,11 @@ pub struct EmReport {
 impl Model {
     /// A model with the given fields (prior m/u) and λ.
     pub fn new(fields: Vec<FieldModel>, prior: f64) -> Self {
-        Self { fields, prior }
+        Self {
+            fields,
+            prior,
+            household: HouseholdDependence::default(),
+        }
     }
 
     /// Prior log2-odds `log2(λ/(1−λ))`.
@@ -446,6 +520,27 @@ mod tests {
         let report = m.train_em(&codes, 1_000_000.0, 50);
         assert!((report.expected_matches - 100.0).abs() < 5.0, "{report:?}");
         assert!(m.probability(&[0, 0]) > 0.99);
+    }
+
+    #[test]
+    fn household_dependence_blends_and_is_cumulative() {
+        let prior = HouseholdDependence::default();
+        assert_eq!(prior.landline, HouseholdDependence::PRIOR_LANDLINE);
+        // 90 landline pairs, 60 of them at the same building, 70 in the same lane or better, 75 same road or better.
+        let h = HouseholdDependence::from_counts((90.0, [60.0, 70.0, 75.0]), (0.0, [0.0; 3]));
+        assert!((h.landline[0] - (60.0 + 5.0) / 100.0).abs() < 1e-12);
+        let b = h.address_u(true, ComparisonLevel::Exact);
+        assert_eq!(b, h.address_u(true, ComparisonLevel::SameBuilding));
+        let lane = h.address_u(true, ComparisonLevel::SameLane);
+        assert!(lane >= b);
+        assert_eq!(
+            h.address_u(false, ComparisonLevel::Exact),
+            Some(HouseholdDependence::PRIOR_MOBILE[0])
+        );
+        assert_eq!(h.address_u(true, ComparisonLevel::Different), None);
+        // Serialised models without the field still load.
+        let m: Model = toml::from_str("prior = 0.5\nfields = []\n").expect("model");
+        assert_eq!(m.household, HouseholdDependence::default());
     }
 
     #[test]
