@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark of `xunren match` (issue 3) at scale: the lost persons (失联) of a 2,002-certificate
+# base against RECORDS reference records, on the embedded SQLite default.
+#
+#   ./scripts/bench-match.sh [RECORDS] [WORKDIR]
+#
+# Reuses WORKDIR from scripts/bench-import.sh when it is there (its generated data and database);
+# otherwise generates and imports first. Prints, for a cold run (index built from the database
+# and saved) and a warm run (saved index loaded), wall time and peak memory, then the quality of
+# the candidates against the generator's truth (scripts/evaluate-candidates.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-1000000}
+work=${2:-$(mktemp -d)}
+
+if [ ! -f "$work/bench.db" ] || [ ! -d "$work/gen" ]; then
+    ./scripts/bench-import.sh "$records" "$work" >/dev/null
+fi
+xunren=$PWD/target/release/xunren
+cargo build --quiet --release -p xunren
+export XUNREN_DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
+
+"$xunren" import roster "$work/gen/roster.csv" --base 乔家路北块 | tail -n 1
+
+run() {
+    local label=$1
+    shift
+    local log
+    log=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$log" "$@"
+    read -r wall rss <"$log"
+    echo "$label: wall ${wall} s, peak RSS $((rss / 1024)) MiB"
+    rm -f "$log"
+}
+
+# Cold: drop the saved index so that this run builds it from the database.
+python3 - "$work/bench.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DELETE FROM match_index_chunks")
+db.commit()
+PY
+run "cold (build + save index, match all)" "$xunren" match --full --out "$work/candidates.csv"
+run "warm (load index, match all)" "$xunren" match --full --out "$work/candidates.csv"
+run "incremental (nothing changed)" "$xunren" match --out "$work/candidates.csv"
+python3 scripts/evaluate-candidates.py "$work/candidates.csv" "$work/gen/truth.csv" "$work/gen/roster.csv"
