@@ -73,6 +73,9 @@ enum Command {
         /// Match every lost person, not only those changed since the last run.
         #[arg(long)]
         full: bool,
+        /// Refit the match probabilities to these lost persons (unsupervised EM) first.
+        #[arg(long)]
+        refit: bool,
     },
     /// Link two arbitrary CSV files with a declared field mapping (no database involved).
     Link {
@@ -220,9 +223,11 @@ async fn main() -> Result<()> {
             format,
             relatives,
             full,
+            refit,
         } => {
             let db = open(&cli.database_url).await?;
-            run_match(&db, top, min_score, out.as_deref(), format, relatives, full).await
+            let options = xunren_registry::matching::MatchOptions { top, full, refit };
+            run_match(&db, &options, min_score, out.as_deref(), format, relatives).await
         }
         Command::Link {
             spec,
@@ -261,16 +266,15 @@ async fn main() -> Result<()> {
 
 async fn run_match(
     db: &DatabaseConnection,
-    top: usize,
+    options: &xunren_registry::matching::MatchOptions,
     min_score: f64,
     out: Option<&std::path::Path>,
     format: CandidateFormat,
     relatives: bool,
-    full: bool,
 ) -> Result<()> {
-    use xunren_registry::matching::{MatchOptions, run_matching, stored_candidates};
+    use xunren_registry::matching::{run_matching, stored_candidates};
     let started = std::time::Instant::now();
-    let report = run_matching(db, &MatchOptions { top, full })
+    let report = run_matching(db, options)
         .await
         .context("matching lost persons")?;
     let candidates = stored_candidates(db, min_score, relatives)

@@ -277,7 +277,7 @@ pub async fn run_matching(
         .collect();
     let queries: Vec<Record> = due.iter().map(|p| p.to_record()).collect();
     // Adapt the match probabilities to this base's records (unsupervised; see docs/matching.md).
-    if queries.len() >= 100 && std::env::var_os("XUNREN_NO_EM").is_none() {
+    if options.refit && !queries.is_empty() {
         index.fit_em(&queries, 50);
     }
     let mut rows: Vec<[Value; 7]> = Vec::new();
