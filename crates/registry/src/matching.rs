@@ -38,6 +38,10 @@ pub struct MatchOptions {
     pub top: usize,
     /// Match every lost person, not only those changed since the last run.
     pub full: bool,
+    /// Refit the match probabilities to this run's lost persons (unsupervised EM) before
+    /// matching. Off by default: at 1,000,000 records it costs seconds and did not improve the
+    /// candidates on our data (docs/benchmarks.md).
+    pub refit: bool,
 }
 
 impl Default for MatchOptions {
@@ -45,6 +49,7 @@ impl Default for MatchOptions {
         MatchOptions {
             top: 5,
             full: false,
+            refit: false,
         }
     }
 }
