@@ -22,7 +22,9 @@
 //!
 //! Invariants: every state change runs in one transaction and writes its audit line
 //! (`case_events`) in the same transaction; personal data never reaches logs, and lists mask
-//! names and phones with `xunren_domain::mask_*`; codes, not labels, are stored.
+//! names and phones with `xunren_domain::mask_*`; codes, not labels, are stored. Write
+//! transactions begin `IMMEDIATE` on SQLite so that concurrent staff queue for the write lock
+//! instead of failing; claims are conditional updates on a version column (both engines).
 
 pub mod assign;
 pub mod case;
