@@ -118,7 +118,12 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("closed_at"))
                     .foreign_key(&mut fk("leads", "case_id", "cases", Cascade))
                     .foreign_key(&mut fk("leads", "parent_lead_id", "leads", SetNull))
-                    .foreign_key(&mut fk("leads", "candidate_id", "match_candidates", SetNull))
+                    .foreign_key(&mut fk(
+                        "leads",
+                        "candidate_id",
+                        "match_candidates",
+                        SetNull,
+                    ))
                     .foreign_key(&mut fk("leads", "assignee_id", "staff", SetNull))
                     .foreign_key(&mut fk("leads", "escalated_to_id", "staff", SetNull))
                     .to_owned(),
@@ -203,7 +208,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["votes", "attempts", "case_events", "leads", "cases", "staff"] {
+        for table in [
+            "votes",
+            "attempts",
+            "case_events",
+            "leads",
+            "cases",
+            "staff",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
