@@ -212,9 +212,8 @@ impl FieldKind {
             (FieldKind::IdNumber, IdRegionBirthAgree) => (0.01, 0.00005),
             (FieldKind::IdNumber, FewDigitsDiffer) => (0.005, 0.00001),
             (FieldKind::IdNumber, IdBirthAgree) => (0.005, 0.0001),
-            // Visible digits that disagree (only reachable when a number is masked, so both m and u carry the
-            // masked share): against, as strongly as a differing birth date.
-            (FieldKind::IdNumber, Different) => (0.003, 0.2),
+            // Visible digits of a masked number that disagree: against, but a typo in them remains possible.
+            (FieldKind::IdNumber, Different) => (0.02, 0.2),
             // Two full numbers differing in many digits are two numbers: near-decisive against.
             (FieldKind::IdNumber, ClearlyDifferent) => (0.002, 0.8),
             (FieldKind::Phone, Exact) => (0.5, 0.00001),

@@ -557,6 +557,8 @@ struct ScoredRecord {
     comparisons: Vec<FieldComparison>,
     /// Address roles (query, record) of the best address comparison.
     roles: Option<(u8, u8)>,
+    /// Whether the address was weighed as household evidence together with a shared phone.
+    household: bool,
     /// Per-field weights (term-frequency adjusted where applicable).
     weights: Vec<f64>,
 }
@@ -1110,6 +1112,7 @@ impl Index {
         let (cmp, roles) = self.compare_record(q, q_addrs, r as usize);
         let codes = self.model.encode(&cmp);
         let n = self.len().max(1) as f64;
+        let mut household = false;
         let mut weights: Vec<f64> = self
             .model
             .fields
@@ -1173,7 +1176,11 @@ impl Index {
                         .levels
                         .get(usize::from(codes[F_ADDRESS]))
                 {
-                    weights[F_ADDRESS] = weights[F_ADDRESS].min((lp.m.max(1e-12) / u).log2());
+                    let conditional = (lp.m.max(1e-12) / u).log2();
+                    if conditional < weights[F_ADDRESS] {
+                        weights[F_ADDRESS] = conditional;
+                        household = true;
+                    }
                 }
             }
         }
@@ -1183,6 +1190,7 @@ impl Index {
             record: r,
             comparisons: cmp,
             roles,
+            household,
             weights,
         }
     }
@@ -1203,6 +1211,11 @@ impl Index {
                 format!("{}与{}{}", sr.zh(), qr.zh(), f.level.zh())
             };
             f.en = format!("{} vs {}: {}", sr.en(), qr.en(), f.level.en());
+            if s.household {
+                // Shared phone and shared address are one household's evidence, weighed once.
+                f.zh.push_str("（与电话同属一户证据）");
+                f.en.push_str(" (household evidence with the phone)");
+            }
         }
         evidence
     }
@@ -1413,6 +1426,27 @@ impl Index {
             codes.extend(self.model.encode(&cmp));
         }
         self.model.estimate_u(&codes, n as f64 * (n as f64 - 1.0));
+        // Whether an ID is masked is a property of its source, not of the pair, and indexed records are masked
+        // less often than queries: among different persons two IDs disagree (almost) whenever both are present,
+        // on whatever digits are visible. Both disagreement levels therefore take the `u` of any disagreement,
+        // so that a masked number whose visible digits disagree does not look rare (and thus weak evidence
+        // against) merely because few indexed pairs are masked.
+        if let Some(field) = self.model.fields.get_mut(F_ID) {
+            use ComparisonLevel::{ClearlyDifferent, Different};
+            let total: f64 = field
+                .levels
+                .iter()
+                .filter(|l| matches!(l.level, Different | ClearlyDifferent))
+                .map(|l| l.u)
+                .sum();
+            for l in field
+                .levels
+                .iter_mut()
+                .filter(|l| matches!(l.level, Different | ClearlyDifferent))
+            {
+                l.u = total.min(1.0);
+            }
+        }
     }
 
     /// Estimates `m` and λ without labels from a batch of queries (e.g. the lost persons of a base).
@@ -1962,6 +1996,11 @@ mod tests {
         assert!(c[0].score > 0.99, "{c:?}");
         for rel in c.iter().filter(|c| c.record_id.starts_with("rel")) {
             assert!(rel.score < 0.5, "{rel:?}");
+            assert!(
+                rel.evidence.zh_summary().contains("同属一户"),
+                "{}",
+                rel.evidence.zh_summary()
+            );
         }
         // Without the ID, a relative with another given name still stays far from 0.9.
         let q2 = Record {
