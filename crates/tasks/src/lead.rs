@@ -237,12 +237,8 @@ pub(crate) async fn leads_from_candidates_in<C: ConnectionTrait>(
             LeadKind::Candidate
         };
         let mut detail = format!(
-            "{}#{} (第{}名 rank {}, {:.0}%)",
-            row.source,
-            row.record_id,
-            row.rank,
-            row.rank,
-            row.score * 100.0
+            "{}#{} (第{}名 rank {}, 分数 score {:.3})",
+            row.source, row.record_id, row.rank, row.rank, row.score
         );
         if let Some(address) = row.address.filter(|a| !a.is_empty()) {
             detail.push_str(&format!(" 地址 address: {address}"));
@@ -464,12 +460,19 @@ pub fn mask_detail(text: &str) -> String {
         }
         run.clear();
     };
+    // Digits glued to a letter (a record number such as JG00000183) are no phone or ID.
+    let mut after_letter = false;
     for c in text.chars() {
         if c.is_ascii_digit() || (c == 'X' && !run.is_empty()) {
-            run.push(c);
+            if after_letter {
+                out.push(c);
+            } else {
+                run.push(c);
+            }
         } else {
             flush(&mut run, &mut out);
             out.push(c);
+            after_letter = c.is_ascii_alphabetic();
         }
     }
     flush(&mut run, &mut out);
@@ -682,7 +685,9 @@ pub async fn view<C: ConnectionTrait>(db: &C, lead_id: i32) -> Result<LeadView> 
 mod tests {
     #[test]
     fn masks_phones_and_ids_in_details() {
-        let masked = super::mask_detail("电话 13812345678, 身份证 310101195603071234 12弄3号");
+        let masked =
+            super::mask_detail("电话 13812345678, 身份证 310101195603071234 12弄3号 JG00000183");
+        assert!(masked.contains("JG00000183"), "{masked}");
         assert!(masked.contains("138****5678"), "{masked}");
         assert!(masked.contains("310101********1234"), "{masked}");
         assert!(masked.contains("12弄3号"), "{masked}");
