@@ -1345,8 +1345,8 @@ impl Index {
 
     /// Estimates the dependence between phone and address agreement among different persons
     /// ([`crate::HouseholdDependence`]): over all pairs of indexed records sharing a phone (groups of at most
-    /// 50), both with an address and not alike in name or ID (other persons), the share that also agree on the
-    /// building — separately for landlines and mobiles.
+    /// 50), both with an address and not alike in name or ID (other persons), the shares whose addresses compare at
+    /// building, lane-only and road-only level — separately for landlines and mobiles.
     pub fn estimate_household(&mut self) {
         use ComparisonLevel::*;
         let mut landline = (0.0f64, [0.0f64; 3]);
@@ -1396,7 +1396,7 @@ impl Index {
                                 best = best.min(k);
                             }
                         }
-                        for slot in counts.1.iter_mut().skip(best) {
+                        if let Some(slot) = counts.1.get_mut(best) {
                             *slot += 1.0;
                         }
                     }

@@ -99,14 +99,14 @@ pub struct Model {
 
 /// Phone and address agreement are not independent among different persons: members of one household share the
 /// landline **and** the address (同户证据). Fellegi–Sunter multiplies their `u`s as if independent, which counts one
-/// household twice. These are `P(address agrees at least at building / lane / road level | phone agrees, different
+/// household twice. These are `P(address comparison is at building / lane / road level | phone agrees, different
 /// persons)`, estimated from pairs of indexed records that share a phone ([`crate::Index::build`]); when the phone
-/// agrees, the address weight uses this conditional `u` instead of the marginal one (whichever is smaller).
+/// agrees, the address weight uses this conditional `u` instead of the marginal one (whichever gives less weight).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HouseholdDependence {
-    /// Given a shared landline (座机): at least same building, same lane, same road.
+    /// Given a shared landline (座机): same building (or exact), same lane only, same road only.
     pub landline: [f64; 3],
-    /// Given a shared mobile (手机): at least same building, same lane, same road.
+    /// Given a shared mobile (手机): same building (or exact), same lane only, same road only.
     pub mobile: [f64; 3],
     /// Pairs of different persons sharing a landline that the estimate rests on.
     pub landline_pairs: f64,
@@ -116,14 +116,14 @@ pub struct HouseholdDependence {
 
 impl HouseholdDependence {
     /// Prior conditional probabilities (building, lane, road) given a shared landline, blended with the estimate.
-    pub const PRIOR_LANDLINE: [f64; 3] = [0.5, 0.55, 0.6];
+    pub const PRIOR_LANDLINE: [f64; 3] = [0.5, 0.05, 0.05];
     /// The same given a shared mobile.
-    pub const PRIOR_MOBILE: [f64; 3] = [0.2, 0.25, 0.3];
+    pub const PRIOR_MOBILE: [f64; 3] = [0.2, 0.05, 0.05];
     /// Pseudo-pairs of the prior in the blend.
     pub const PRIOR_PAIRS: f64 = 10.0;
 
-    /// Estimates from counts of pairs (sharing a phone, both with an address) and of those also agreeing at least
-    /// on the building, the lane and the road, blended with the priors.
+    /// Estimates from counts of pairs (sharing a phone, both with an address) and of those whose addresses
+    /// compare at building, lane-only and road-only level, blended with the priors.
     pub fn from_counts(landline: (f64, [f64; 3]), mobile: (f64, [f64; 3])) -> Self {
         let blend = |(pairs, agree): (f64, [f64; 3]), prior: [f64; 3]| {
             let mut out = [0.0; 3];
@@ -141,8 +141,8 @@ impl HouseholdDependence {
         }
     }
 
-    /// The conditional `u` of an address agreeing at least at `level` (exact or same building, same lane, same
-    /// road) given agreement on a landline or a mobile; `None` for other levels.
+    /// The conditional `u` of an address comparing at `level` (exact or same building, same lane, same road)
+    /// given agreement on a landline or a mobile; `None` for other levels.
     pub fn address_u(&self, landline: bool, level: ComparisonLevel) -> Option<f64> {
         let k = match level {
             ComparisonLevel::Exact | ComparisonLevel::SameBuilding => 0,
@@ -526,13 +526,13 @@ mod tests {
     fn household_dependence_blends_and_is_cumulative() {
         let prior = HouseholdDependence::default();
         assert_eq!(prior.landline, HouseholdDependence::PRIOR_LANDLINE);
-        // 90 landline pairs, 60 of them at the same building, 70 in the same lane or better, 75 same road or better.
-        let h = HouseholdDependence::from_counts((90.0, [60.0, 70.0, 75.0]), (0.0, [0.0; 3]));
+        // 90 landline pairs: 60 at the same building, 10 in the same lane only, 5 on the same road only.
+        let h = HouseholdDependence::from_counts((90.0, [60.0, 10.0, 5.0]), (0.0, [0.0; 3]));
         assert!((h.landline[0] - (60.0 + 5.0) / 100.0).abs() < 1e-12);
         let b = h.address_u(true, ComparisonLevel::Exact);
         assert_eq!(b, h.address_u(true, ComparisonLevel::SameBuilding));
-        let lane = h.address_u(true, ComparisonLevel::SameLane);
-        assert!(lane >= b);
+        let lane = h.address_u(true, ComparisonLevel::SameLane).expect("lane");
+        assert!((lane - (10.0 + 0.5) / 100.0).abs() < 1e-12);
         assert_eq!(
             h.address_u(false, ComparisonLevel::Exact),
             Some(HouseholdDependence::PRIOR_MOBILE[0])
