@@ -12,6 +12,40 @@ mod m20261127_000001_create_registry;
 mod m20261128_000002_create_match_candidates;
 mod m20261128_000003_create_tasks;
 
+/// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
+pub(crate) fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(on_delete)
+        .to_owned()
+}
+
+/// An index named `ix_<table>_<columns>` over `columns` of `table`.
+pub(crate) fn index(
+    table: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut statement = Index::create();
+    statement
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table);
+    for column in columns {
+        statement.col(*column);
+    }
+    if unique {
+        statement.unique();
+    }
+    statement.to_owned()
+}
+
 /// All migrations of xunren, in order.
 pub struct Migrator;
 

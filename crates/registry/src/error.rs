@@ -97,13 +97,13 @@ impl ImportError {
 
 /// Collects row problems, keeping the first [`ImportError::MAX_LISTED`].
 #[derive(Debug, Default)]
-pub(crate) struct ProblemLog {
+pub struct ProblemLog {
     listed: Vec<RowProblem>,
     total: usize,
 }
 
 impl ProblemLog {
-    pub(crate) fn push(&mut self, row: u64, column: Option<&str>, message: impl Into<String>) {
+    pub fn push(&mut self, row: u64, column: Option<&str>, message: impl Into<String>) {
         self.total += 1;
         if self.listed.len() < ImportError::MAX_LISTED {
             self.listed.push(RowProblem {
@@ -114,11 +114,11 @@ impl ProblemLog {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.total == 0
     }
 
-    pub(crate) fn into_error(self, file: &str) -> ImportError {
+    pub fn into_error(self, file: &str) -> ImportError {
         ImportError::Invalid {
             file: file.to_string(),
             problems: Problems {

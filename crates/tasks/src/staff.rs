@@ -271,7 +271,7 @@ pub async fn import_staff(
 ) -> Result<StaffImportReport, ImportError> {
     let mut table = Table::open(path, sheet)?;
     let file = table.file_name().to_string();
-    let columns = ColumnMap::new(&file, table.headers(), &COLUMNS)?;
+    let columns = ColumnMap::new(&file, table.headers(), &COLUMNS, &[])?;
     let mut problems = ProblemLog::default();
     let mut inputs: Vec<StaffInput> = Vec::new();
     let mut first_row: HashMap<String, u64> = HashMap::new();

@@ -187,7 +187,7 @@ pub async fn import_votes(
     let base = resolve_base(db, base_name).await?;
     let mut table = Table::open(path, sheet)?;
     let file = table.file_name().to_string();
-    let columns = ColumnMap::new(&file, table.headers(), &COLUMNS)?;
+    let columns = ColumnMap::new(&file, table.headers(), &COLUMNS, &[])?;
     let certificates: HashMap<String, i32> = certificate::Entity::find()
         .filter(certificate::Column::BaseId.eq(base.id))
         .all(db)

@@ -1,18 +1,19 @@
 //! Mapping a file's header to the fields an import knows: Chinese names or English snake_case
-//! aliases, in any order; unknown columns are reported and ignored.
+//! aliases, in any order; unknown columns are reported and ignored. Shared by every import of
+//! the workspace (the workflow's staff and votes imports too).
 
 use crate::error::ImportError;
 use crate::table::Row;
 
 /// A column an import understands.
-pub(crate) struct ColumnSpec {
+pub struct ColumnSpec {
     pub zh: &'static str,
     pub en: &'static str,
     pub required: bool,
 }
 
 /// Where each known column is in the file (indexed like the spec slice), and the unknown ones.
-pub(crate) struct ColumnMap {
+pub struct ColumnMap {
     positions: Vec<Option<usize>>,
     headers: Vec<String>,
     pub unknown: Vec<String>,

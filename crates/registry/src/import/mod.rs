@@ -1,7 +1,7 @@
 //! Imports: the expropriation office's roster (花名册) and reference records. Each import is one
 //! transaction — all or nothing — and validates every row before anything is kept.
 
-mod columns;
+pub mod columns;
 pub mod reference;
 pub mod roster;
 
