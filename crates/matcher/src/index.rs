@@ -1543,9 +1543,11 @@ impl Index {
     }
 }
 
-/// Magic bytes and version of the saved index format.
+/// Magic bytes of the saved index format.
 const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
-const INDEX_VERSION: u32 = 2;
+/// Version of the saved index format and of the model it carries: bump it whenever either
+/// changes, so that indexes saved by an older build are rebuilt rather than reused.
+pub const INDEX_VERSION: u32 = 2;
 
 struct Writer<'a, W: std::io::Write>(&'a mut W);
 

@@ -119,7 +119,8 @@ const CHUNK: usize = 8 * 1024 * 1024;
 /// Reference records read per keyset page.
 const PAGE: u64 = 50_000;
 
-/// Names the state of the reference records an index was built from.
+/// Names the state of the reference records an index was built from, and the matcher's index
+/// version (a newer matcher rebuilds an index saved by an older one).
 pub async fn reference_fingerprint<C: ConnectionTrait>(db: &C) -> Result<String, DbErr> {
     let backend = db.get_database_backend();
     let row = db
@@ -138,7 +139,10 @@ pub async fn reference_fingerprint<C: ConnectionTrait>(db: &C) -> Result<String,
         ),
         None => (0, 0, 0),
     };
-    Ok(format!("{n}:{max_id}:{max_batch}"))
+    Ok(format!(
+        "v{}:{n}:{max_id}:{max_batch}",
+        xunren_match::INDEX_VERSION
+    ))
 }
 
 /// Loads the saved index for `fingerprint`, if there is one and it reads back.
