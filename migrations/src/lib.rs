@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_registry;
 mod m20261128_000002_create_match_candidates;
 mod m20261128_000003_create_tasks;
+mod m20261128_000004_create_accounts;
 
 /// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
 pub(crate) fn fk(
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_registry::Migration),
             Box::new(m20261128_000002_create_match_candidates::Migration),
             Box::new(m20261128_000003_create_tasks::Migration),
+            Box::new(m20261128_000004_create_accounts::Migration),
         ]
     }
 }

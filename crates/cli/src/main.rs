@@ -4,8 +4,10 @@
 //! the embedded SQLite file `xunren.db` in the working directory) and applies pending migrations
 //! first, except `xunren migrate`, which manages them explicitly.
 
+mod demo;
 mod output;
 mod tasks_cmd;
+mod web_cmd;
 
 /// Imports allocate and free a few strings per cell; mimalloc does that markedly faster than the
 /// system allocator (see docs/benchmarks.md).
@@ -112,6 +114,8 @@ enum Command {
     },
     #[command(flatten)]
     Tasks(tasks_cmd::TasksCommand),
+    #[command(flatten)]
+    Web(web_cmd::WebCommand),
 }
 
 #[derive(Subcommand)]
@@ -191,14 +195,19 @@ enum Format {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    // The server logs its requests (ids and paths, never personal data); commands only warnings.
+    let default_filter = match cli.command {
+        Command::Web(_) => "info,sqlx=warn,sea_orm=warn",
+        _ => "warn,sqlx=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,sqlx=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Migrate { action } => migrate(&cli.database_url, action).await,
         Command::Import { what } => {
@@ -261,6 +270,7 @@ async fn main() -> Result<()> {
             let db = open(&cli.database_url).await?;
             tasks_cmd::run(&db, command).await
         }
+        Command::Web(command) => web_cmd::run(&cli.database_url, command).await,
     }
 }
 

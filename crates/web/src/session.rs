@@ -1,0 +1,145 @@
+//! 会话 Sessions: a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the database
+//! keeps its SHA-256, the user and the CSRF token of the session. Sessions live
+//! [`SESSION_HOURS`] hours; signing out deletes the row.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+
+use crate::entity::{session, user};
+use crate::error::WebError;
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "xunren_session";
+/// How long a session lives.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A fresh random token, hex (64 characters).
+pub fn random_token() -> Result<String, WebError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| WebError::Internal(format!("getrandom: {e}")))?;
+    Ok(hex(&bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// The key under which a token's session is stored.
+pub fn token_key(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A new session for `user`: returns the cookie token and the stored row.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    user: &user::Model,
+) -> Result<(String, session::Model), WebError> {
+    let token = random_token()?;
+    let now = chrono::Utc::now();
+    let model = session::ActiveModel {
+        id: Set(token_key(&token)),
+        user_id: Set(user.id),
+        csrf_token: Set(random_token()?),
+        created_at: Set(now),
+        expires_at: Set(now + chrono::Duration::hours(SESSION_HOURS)),
+    }
+    .insert(db)
+    .await?;
+    // Expired sessions of anyone go when someone signs in.
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    Ok((token, model))
+}
+
+/// The live session of `token` with its user, if any.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> Result<Option<(session::Model, user::Model)>, WebError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(found) = session::Entity::find_by_id(token_key(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if found.expires_at < chrono::Utc::now() {
+        return Ok(None);
+    }
+    let Some(owner) = user::Entity::find_by_id(found.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if owner.disabled {
+        return Ok(None);
+    }
+    Ok(Some((found, owner)))
+}
+
+/// Ends the session of `token`.
+pub async fn delete<C: ConnectionTrait>(db: &C, token: &str) -> Result<(), WebError> {
+    session::Entity::delete_by_id(token_key(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value that stores `token` (`secure` behind TLS).
+pub fn cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn removal_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|part| {
+        let (key, value) = part.trim().split_once('=')?;
+        (key == name).then_some(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_hex() {
+        let a = random_token().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token().unwrap());
+        assert_ne!(token_key(&a), a, "only the hash is stored");
+    }
+
+    #[test]
+    fn cookies() {
+        let c = cookie("abc", true);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.ends_with("Secure"));
+        assert!(!cookie("abc", false).contains("Secure"));
+        assert_eq!(
+            cookie_value("a=1; xunren_session=zz; lang=en", COOKIE),
+            Some("zz")
+        );
+        assert_eq!(cookie_value("lang=en", COOKIE), None);
+    }
+}
