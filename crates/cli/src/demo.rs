@@ -416,19 +416,4 @@ mod tests {
         );
         assert_eq!(again.staff, demo.staff);
     }
-
-    #[tokio::test]
-    #[ignore]
-    async fn time_default_config() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
-        let db = xunren_registry::connect(&url).await.unwrap();
-        let config = xunren_synth::GenConfig::default();
-        let t = std::time::Instant::now();
-        let demo = prepare(&db, &dir.path().join("gen"), &config, true)
-            .await
-            .unwrap();
-        eprintln!("TIMING prepare: {:.2} s", t.elapsed().as_secs_f64());
-        eprintln!("{demo:#?}");
-    }
 }
