@@ -4,7 +4,6 @@
 //! the embedded SQLite file `xunren.db` in the working directory) and applies pending migrations
 //! first, except `xunren migrate`, which manages them explicitly.
 
-mod demo;
 mod output;
 mod tasks_cmd;
 mod web_cmd;

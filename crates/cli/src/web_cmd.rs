@@ -218,11 +218,13 @@ async fn demo(
         "准备演示数据 / preparing the demo data in {} …",
         file.display()
     );
-    let data = crate::demo::prepare(&db, work.path(), &xunren_synth::GenConfig::default(), true)
+    let data = xunren_demo::prepare(&db, work.path(), &xunren_synth::GenConfig::default(), true)
         .await
         .context("preparing the demo data")?;
-    let mut accounts: Vec<(String, Role, Option<String>, Option<String>)> =
-        vec![("admin".to_string(), Role::Admin, None, None)];
+    // (account, role, staff record linked, team, staff member shown)
+    type Account = (String, Role, Option<String>, Option<String>, String);
+    let mut accounts: Vec<Account> =
+        vec![("admin".to_string(), Role::Admin, None, None, String::new())];
     let (mut supervisors, mut leaders, mut staff) = (0, 0, 0);
     for (name, role, team) in &data.staff {
         let (user, role) = match role.as_str() {
@@ -240,9 +242,9 @@ async fn demo(
             }
         };
         let linked = (role != Role::Supervisor).then(|| name.clone());
-        accounts.push((user, role, linked, team.clone()));
+        accounts.push((user, role, linked, team.clone(), name.clone()));
     }
-    for (name, role, staff, _) in &accounts {
+    for (name, role, staff, _, _) in &accounts {
         account::add_user(
             &db,
             &NewUser {
@@ -267,11 +269,11 @@ async fn demo(
         data.candidates
     );
     println!("演示账号 / demo accounts (password 密码: {password}):");
-    for (name, role, staff, team) in &accounts {
+    for (name, role, _, team, shown) in &accounts {
         println!(
             "  {name:<12} {:<10} {}{}",
             role.as_code(),
-            staff.as_deref().unwrap_or(""),
+            shown,
             team.as_deref()
                 .map(|t| format!(" · {t}"))
                 .unwrap_or_default()

@@ -128,12 +128,8 @@ async fn sign_out(
     ApiViewer(viewer): ApiViewer,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let token = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| session::cookie_value(h, session::COOKIE))
-        .unwrap_or("");
-    session::delete(&state.db, token).await?;
+    let token = session::cookie_in(&headers, session::COOKIE).unwrap_or_default();
+    session::delete(&state.db, &token).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, session::removal_cookie(viewer.secure))],

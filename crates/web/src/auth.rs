@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
 
 use crate::AppState;
 use crate::account::Role;
@@ -85,8 +85,7 @@ pub fn is_secure(parts: &Parts, state: &AppState) -> bool {
 
 /// The session token of the request's cookie.
 pub fn token_of(parts: &Parts) -> Option<String> {
-    let header = parts.headers.get(header::COOKIE)?.to_str().ok()?;
-    session::cookie_value(header, session::COOKIE).map(str::to_string)
+    session::cookie_in(&parts.headers, session::COOKIE)
 }
 
 impl FromRequestParts<AppState> for Viewer {

@@ -2,7 +2,6 @@
 //! set by `/lang/en` or `/lang/zh`; data labels from the workflow (case states, lead kinds)
 //! stay as the workflow names them.
 
-use axum::http::header;
 use axum::http::request::Parts;
 
 /// The page language.
@@ -16,12 +15,15 @@ pub enum Lang {
 impl Lang {
     /// The language of a request (its `lang` cookie; Chinese by default).
     pub fn of(parts: &Parts) -> Lang {
-        parts
-            .headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|h| crate::session::cookie_value(h, "lang"))
-            .map_or(Lang::Zh, |v| if v == "en" { Lang::En } else { Lang::Zh })
+        Lang::from_headers(&parts.headers)
+    }
+
+    /// The language of a request's headers.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
+        match crate::session::cookie_in(headers, "lang").as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
     }
 
     /// The labels of this language.

@@ -111,6 +111,15 @@ pub fn removal_cookie(secure: bool) -> String {
     )
 }
 
+/// The value of cookie `name` in the request's `Cookie` headers (a client may send several).
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| cookie_value(h, name).map(str::to_string))
+}
+
 /// The value of cookie `name` in a `Cookie` header.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|part| {

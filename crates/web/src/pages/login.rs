@@ -42,14 +42,7 @@ fn start_page(role: Role) -> &'static str {
 }
 
 fn lang_of(headers: &HeaderMap) -> Lang {
-    let header = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    match session::cookie_value(header, "lang") {
-        Some("en") => Lang::En,
-        _ => Lang::Zh,
-    }
+    Lang::from_headers(headers)
 }
 
 /// `GET /login`.
@@ -147,12 +140,8 @@ pub async fn logout(
     Form(form): Form<CsrfOnly>,
 ) -> WebResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    let token = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| session::cookie_value(h, session::COOKIE))
-        .unwrap_or("");
-    session::delete(&state.db, token).await?;
+    let token = session::cookie_in(&headers, session::COOKIE).unwrap_or_default();
+    session::delete(&state.db, &token).await?;
     Ok((
         [(header::SET_COOKIE, session::removal_cookie(viewer.secure))],
         Redirect::to("/login"),

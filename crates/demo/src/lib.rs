@@ -1,4 +1,7 @@
-//! Demo data (演示数据): the data-preparation half of `xunren demo`.
+//! # xunren-demo
+//!
+//! Demo data (演示数据): the data-preparation half of `xunren demo`, also used by the web tests
+//! and the load benchmark.
 //!
 //! [`prepare`] fills a database with a complete, realistic tracing workload for the base of the
 //! article, 乔家路北块(一期) ([`DEMO_BASE`]), in the same steps an operator takes on the command
@@ -25,7 +28,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
@@ -42,6 +44,33 @@ use xunren_tasks::Actor;
 use xunren_tasks::code::StaffRole;
 use xunren_tasks::entity::{case, lead};
 use xunren_tasks::{assign, staff, vote};
+
+/// Why preparing the demo failed: the step, and the error of the library that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {source}")]
+pub struct DemoError {
+    /// What was being done (`importing the roster …`).
+    pub step: String,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// Result of the demo preparation.
+pub type Result<T, E = DemoError> = std::result::Result<T, E>;
+
+/// Names the step an error happened in.
+trait Step<T> {
+    fn step(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Step<T> for std::result::Result<T, E> {
+    fn step(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| DemoError {
+            step: what(),
+            source: Box::new(e),
+        })
+    }
+}
 
 /// The base (征收基地) the demo data is imported into: the base of the article.
 pub const DEMO_BASE: &str = "乔家路北块(一期)";
@@ -89,7 +118,7 @@ pub async fn prepare(
 
     let started = Instant::now();
     let summary = xunren_synth::generate(config, work_dir)
-        .with_context(|| format!("generating demo data into {}", work_dir.display()))?;
+        .step(|| format!("generating demo data into {}", work_dir.display()))?;
     steps.done(
         &format!(
             "生成 generated {} 权证 certificates, {} 条参考记录 reference records",
@@ -114,8 +143,8 @@ pub async fn prepare(
     };
     let roster = import_roster(db, &summary.roster.path, &roster_options, &on_progress).await;
     bar.finish_and_clear();
-    let roster = roster
-        .with_context(|| format!("importing the roster {}", summary.roster.path.display()))?;
+    let roster =
+        roster.step(|| format!("importing the roster {}", summary.roster.path.display()))?;
     steps.done(
         &format!(
             "花名册 roster: {} 行 rows, 新增权证 certificates added {}",
@@ -135,7 +164,7 @@ pub async fn prepare(
         bar.reset();
         let report = import_reference(db, &file.path, &reference_options, &on_progress).await;
         bar.finish_and_clear();
-        let report = report.with_context(|| {
+        let report = report.step(|| {
             format!(
                 "importing reference records of {source} from {}",
                 file.path.display()
@@ -153,7 +182,7 @@ pub async fn prepare(
     let started = Instant::now();
     let staff_report = staff::import_staff(db, &summary.staff.path, None, false)
         .await
-        .with_context(|| format!("importing staff {}", summary.staff.path.display()))?;
+        .step(|| format!("importing staff {}", summary.staff.path.display()))?;
     steps.done(
         &format!(
             "工作人员 staff: {} 行 rows, 新增 added {}",
@@ -166,7 +195,7 @@ pub async fn prepare(
         let started = Instant::now();
         let report = vote::import_votes(db, &votes.path, Some(DEMO_BASE), None, false)
             .await
-            .with_context(|| format!("importing votes {}", votes.path.display()))?;
+            .step(|| format!("importing votes {}", votes.path.display()))?;
         steps.done(
             &format!(
                 "征询意见 votes: {} 行 rows, 新增 added {}",
@@ -179,7 +208,7 @@ pub async fn prepare(
     let started = Instant::now();
     let matched = run_matching(db, &MatchOptions::default())
         .await
-        .context("matching lost persons")?;
+        .step(|| "matching lost persons".to_string())?;
     steps.done(
         &format!(
             "匹配 matched {} 失联人员 lost persons: 候选 candidates {}, 亲属 relatives {}",
@@ -190,7 +219,7 @@ pub async fn prepare(
 
     let base = vote::find_base(db, DEMO_BASE)
         .await
-        .with_context(|| format!("finding the base {DEMO_BASE}"))?;
+        .step(|| format!("finding the base {DEMO_BASE}"))?;
     let started = Instant::now();
     let assigned = assign::run(
         db,
@@ -199,7 +228,7 @@ pub async fn prepare(
         &Actor::system(),
     )
     .await
-    .context("assigning")?;
+    .step(|| "assigning".to_string())?;
     steps.done(
         &format!(
             "分派 assign: 新开个案 cases opened {}, 候选线索 candidate leads {}, 已分派 assigned {}, 待分派 waiting {}",
@@ -240,35 +269,35 @@ async fn read_back(db: &DatabaseConnection, base_id: i32) -> Result<DemoData> {
         .filter(certificate::Column::BaseId.eq(base_id))
         .count(db)
         .await
-        .context("counting certificates")?;
+        .step(|| "counting certificates".to_string())?;
     let lost_persons = person::Entity::find()
         .filter(person::Column::CertificateId.in_subquery(certificates_of_base()))
         .filter(person::Column::ContactStatus.eq(ContactStatus::Lost.as_code()))
         .count(db)
         .await
-        .context("counting lost persons")?;
+        .step(|| "counting lost persons".to_string())?;
     let cases = case::Entity::find()
         .filter(case::Column::BaseId.eq(base_id))
         .count(db)
         .await
-        .context("counting cases")?;
+        .step(|| "counting cases".to_string())?;
     let leads = lead::Entity::find()
         .filter(lead::Column::CaseId.in_subquery(cases_of_base()))
         .count(db)
         .await
-        .context("counting leads")?;
+        .step(|| "counting leads".to_string())?;
     let assigned = lead::Entity::find()
         .filter(lead::Column::CaseId.in_subquery(cases_of_base()))
         .filter(lead::Column::Status.eq(OPEN))
         .filter(lead::Column::AssigneeId.is_not_null())
         .count(db)
         .await
-        .context("counting assigned leads")?;
+        .step(|| "counting assigned leads".to_string())?;
     let candidates = match_candidate::Entity::find()
         .filter(match_candidate::Column::PersonId.in_subquery(persons_of_base))
         .count(db)
         .await
-        .context("counting match candidates")?;
+        .step(|| "counting match candidates".to_string())?;
     let staff = demo_staff(db).await?;
 
     Ok(DemoData {
@@ -287,13 +316,13 @@ async fn read_back(db: &DatabaseConnection, base_id: i32) -> Result<DemoData> {
 /// leader, every supervisor, and per team the first [`STAFF_PER_TEAM`] liaisons, cadres or office
 /// staff with at least one open lead assigned.
 async fn demo_staff(db: &DatabaseConnection) -> Result<Vec<(String, String, Option<String>)>> {
-    let mut rows = staff::list(db).await.context("listing staff")?;
+    let mut rows = staff::list(db).await.step(|| "listing staff".to_string())?;
     rows.sort_by_key(|row| row.id);
     let mut per_team: std::collections::HashMap<String, usize> = Default::default();
     let mut chosen = Vec::new();
     for row in rows {
-        let role = StaffRole::parse(&row.role)
-            .with_context(|| format!("the role of staff member #{}", row.id))?;
+        let role =
+            StaffRole::parse(&row.role).step(|| format!("the role of staff member #{}", row.id))?;
         let take = match role {
             StaffRole::Leader | StaffRole::Supervisor => true,
             StaffRole::Liaison | StaffRole::Cadre | StaffRole::Office => match &row.team {
