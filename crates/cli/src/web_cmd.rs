@@ -19,6 +19,9 @@ pub enum WebCommand {
         /// Mark session cookies Secure (set this when a TLS proxy is in front).
         #[arg(long)]
         secure_cookies: bool,
+        /// Escalate overdue leads every this many minutes (0: never; `xunren escalate` by hand).
+        #[arg(long, default_value_t = 60)]
+        escalate_every_mins: u64,
     },
     /// Accounts of the web app.
     User {
@@ -90,8 +93,15 @@ pub async fn run(database_url: &str, command: WebCommand) -> Result<()> {
         WebCommand::Serve {
             addr,
             secure_cookies,
+            escalate_every_mins,
         } => {
             let db = crate::open(database_url).await?;
+            if escalate_every_mins > 0 {
+                xunren_web::schedule::spawn_escalation(
+                    db.clone(),
+                    std::time::Duration::from_secs(escalate_every_mins * 60),
+                );
+            }
             serve(db, addr, secure_cookies).await
         }
         WebCommand::User { action } => {

@@ -443,9 +443,13 @@ async fn list_staff(
 /// A change to a staff member.
 #[derive(Deserialize, ToSchema)]
 pub struct StaffInput {
-    /// leave | back | capacity
+    /// leave | back | capacity | areas
     pub action: String,
     pub capacity: Option<i32>,
+    /// For `areas`: 街道, 居委会, 技能 as lists separated by 、 or ; (absent: unchanged).
+    pub subdistricts: Option<String>,
+    pub committees: Option<String>,
+    pub skills: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/staff/{name}", tag = "admin", params(("name" = String, Path)),
@@ -458,8 +462,15 @@ async fn change_staff(
     Json(body): Json<StaffInput>,
 ) -> ApiResult<StatusCode> {
     admin_only(&viewer)?;
-    let capacity = body.capacity.map(|c| c.to_string());
-    admin::apply_staff_change(&state, &viewer, &name, &body.action, capacity.as_deref()).await?;
+    let form = admin::StaffForm {
+        csrf: String::new(),
+        action: body.action,
+        capacity: body.capacity.map(|c| c.to_string()),
+        subdistricts: body.subdistricts,
+        committees: body.committees,
+        skills: body.skills,
+    };
+    admin::apply_staff_change(&state, &viewer, &name, &form).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

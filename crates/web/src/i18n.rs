@@ -142,4 +142,5 @@ labels! {
     accounts: "账号", "Accounts";
     median_locate: "找到所需天数中位数", "Median days to locate";
     none: "无", "none";
+    due_soon: "两天内到期", "due within two days";
 }

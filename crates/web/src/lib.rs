@@ -32,6 +32,7 @@ pub mod i18n;
 pub mod imports;
 pub mod jobs;
 pub(crate) mod pages;
+pub mod schedule;
 pub mod session;
 mod svg;
 pub mod view;

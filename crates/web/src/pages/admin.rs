@@ -184,12 +184,17 @@ pub async fn job(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct StaffForm {
+    #[serde(default)]
     pub csrf: String,
-    /// `leave`, `back` or `capacity`.
+    /// `leave`, `back`, `capacity` or `areas`.
     pub action: String,
     pub capacity: Option<String>,
+    /// For `areas`: lists separated by 、 or ;.
+    pub subdistricts: Option<String>,
+    pub committees: Option<String>,
+    pub skills: Option<String>,
 }
 
 /// `POST /admin/staff/{name}`: leave (open leads reassigned), return, or a new capacity.
@@ -201,14 +206,7 @@ pub async fn change_staff(
 ) -> WebResult<Redirect> {
     viewer.require(&[Role::Admin])?;
     viewer.check_csrf(&form.csrf)?;
-    apply_staff_change(
-        &state,
-        &viewer,
-        &name,
-        &form.action,
-        form.capacity.as_deref(),
-    )
-    .await?;
+    apply_staff_change(&state, &viewer, &name, &form).await?;
     Ok(Redirect::to("/admin#staff"))
 }
 
@@ -217,9 +215,10 @@ pub async fn apply_staff_change(
     state: &AppState,
     viewer: &Viewer,
     name: &str,
-    action: &str,
-    capacity: Option<&str>,
+    form: &StaffForm,
 ) -> WebResult<()> {
+    let action = form.action.as_str();
+    let capacity = form.capacity.as_deref();
     match action {
         "leave" => {
             xunren_tasks::staff::put_on_leave(&state.db, name, &viewer.actor()).await?;
@@ -237,10 +236,20 @@ pub async fn apply_staff_change(
             };
             xunren_tasks::staff::change(&state.db, name, &change).await?;
         }
+        "areas" => {
+            let list = |v: &Option<String>| v.as_deref().map(xunren_tasks::code::split_list);
+            let change = xunren_tasks::staff::StaffChange {
+                subdistricts: list(&form.subdistricts),
+                committees: list(&form.committees),
+                skills: list(&form.skills),
+                ..Default::default()
+            };
+            xunren_tasks::staff::change(&state.db, name, &change).await?;
+        }
         _ => {
             return Err(WebError::bad(
                 format!("未知操作「{action}」"),
-                format!("unknown action {action:?} (leave, back, capacity)"),
+                format!("unknown action {action:?} (leave, back, capacity, areas)"),
             ));
         }
     }

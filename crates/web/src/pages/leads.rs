@@ -47,6 +47,10 @@ pub struct LeadsPage {
     pub committee: String,
     pub committees: Vec<String>,
     pub team_scope: bool,
+    /// The day's digest (每日提醒): overdue, due within two days, never tried.
+    pub overdue_n: usize,
+    pub soon_n: usize,
+    pub new_n: usize,
 }
 
 /// Today in Shanghai.
@@ -86,6 +90,13 @@ pub async fn mine(
     let team_scope = filter.scope.as_deref() == Some("team") && viewer.role == Role::Leader;
     let rows = my_rows(&state, &viewer, team_scope).await?;
     let total = rows.len();
+    let soon = today() + chrono::Duration::days(2);
+    let overdue_n = rows.iter().filter(|r| r.overdue).count();
+    let soon_n = rows
+        .iter()
+        .filter(|r| !r.overdue && r.due_date.is_some_and(|d| d <= soon))
+        .count();
+    let new_n = rows.iter().filter(|r| r.new).count();
     let mut committees: Vec<String> = rows.iter().filter_map(|r| r.committee.clone()).collect();
     committees.sort();
     committees.dedup();
@@ -104,6 +115,9 @@ pub async fn mine(
         committee,
         committees,
         team_scope,
+        overdue_n,
+        soon_n,
+        new_n,
     })
 }
 
