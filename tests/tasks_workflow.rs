@@ -1029,7 +1029,73 @@ async fn concurrent_writes_all_succeed(t: &TestDb) {
     );
 }
 
+/// The audit log is append-only in the database: no UPDATE, no DELETE of an event while its case
+/// exists — whoever asks, even by hand-written SQL; a case's events go with the case.
+async fn audit_log_is_append_only_in_the_database(t: &TestDb) {
+    let cases = setup(t).await;
+    let case_id = *cases.values().next().expect("a case");
+    let clerk = actor(t, "周磊").await;
+    case::transition(&t.db, case_id, CaseState::Tracing, None, &clerk)
+        .await
+        .expect("open → tracing");
+    let events = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM case_events WHERE case_id = {case_id}"
+        ))
+        .await;
+    assert!(events >= 2, "opened and moved: {events}");
+    for sql in [
+        format!("UPDATE case_events SET note = '改过' WHERE case_id = {case_id}"),
+        format!("UPDATE case_events SET actor = 'someone' WHERE case_id = {case_id}"),
+        format!("UPDATE case_events SET lead_id = 1 WHERE case_id = {case_id}"),
+        format!("DELETE FROM case_events WHERE case_id = {case_id}"),
+    ] {
+        let refused = t.db.execute_unprepared(&sql).await;
+        let message = refused.expect_err(&sql).to_string();
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM case_events WHERE case_id = {case_id}"
+        ))
+        .await,
+        events,
+        "nothing changed"
+    );
+    // Deleting the case takes its events with it (ON DELETE CASCADE).
+    t.db.execute_unprepared(&format!("DELETE FROM cases WHERE id = {case_id}"))
+        .await
+        .expect("a case can go, with its events");
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM case_events WHERE case_id = {case_id}"
+        ))
+        .await,
+        0
+    );
+    // The view audit: no update, no delete.
+    t.db.execute_unprepared(
+        "INSERT INTO view_audit (user_id, user_name, at, subject, subject_id, path) \
+         VALUES (NULL, 'supervisor', '2026-11-28 08:00:00+00:00', 'person', 1, '/persons/1')",
+    )
+    .await
+    .expect("append");
+    for sql in [
+        "UPDATE view_audit SET user_name = 'nobody'",
+        "DELETE FROM view_audit",
+    ] {
+        let message =
+            t.db.execute_unprepared(sql)
+                .await
+                .expect_err(sql)
+                .to_string();
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM view_audit").await, 1);
+}
+
 on_both_databases!(
+    audit_log_is_append_only_in_the_database,
     every_transition_legal_and_refused_with_audit,
     staff_import_verbs_and_errors,
     leads_attempts_and_chains,

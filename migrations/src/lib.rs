@@ -12,6 +12,7 @@ mod m20261127_000001_create_registry;
 mod m20261128_000002_create_match_candidates;
 mod m20261128_000003_create_tasks;
 mod m20261128_000004_create_accounts;
+mod m20261128_000005_append_only_audit;
 
 /// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
 pub(crate) fn fk(
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_match_candidates::Migration),
             Box::new(m20261128_000003_create_tasks::Migration),
             Box::new(m20261128_000004_create_accounts::Migration),
+            Box::new(m20261128_000005_append_only_audit::Migration),
         ]
     }
 }

@@ -244,16 +244,7 @@ async fn add_attempt(
     Path(id): Path<i32>,
     Json(body): Json<AttemptInput>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let attempt = leads::record_attempt(
-        &state,
-        &viewer,
-        id,
-        &body.method,
-        &body.result,
-        &body.notes,
-        &body.next_step,
-    )
-    .await?;
+    let attempt = leads::record_attempt(&state, &viewer, id, &body).await?;
     Ok((StatusCode::CREATED, Json(Created { id: attempt.id })))
 }
 

@@ -113,6 +113,12 @@ fn counts(what: &str, c: &xunren_registry::import::Counts) -> String {
     )
 }
 
+fn rows_line(rows: u64, added: u64, changed: u64, unchanged: u64) -> String {
+    format!(
+        "{rows} 行：新增 {added} 修改 {changed} 未变 {unchanged} / {rows} rows: added {added} changed {changed} unchanged {unchanged}"
+    )
+}
+
 fn refused(file: &str, error: &ImportError, dry_run: bool) -> ImportOutcome {
     let (problems, total) = match error {
         ImportError::Invalid { problems, .. } => (
@@ -241,32 +247,22 @@ pub async fn run(
         }
         ImportKind::Staff => {
             match xunren_tasks::staff::import_staff(db, path, None, request.dry_run).await {
-                Ok(r) => Ok(outcome(vec![format!(
-                    "{} 行：新增 {} 修改 {} 未变 {} / {} rows: added {} changed {} unchanged {}",
+                Ok(r) => Ok(outcome(vec![rows_line(
                     r.rows,
                     r.added,
                     r.changed,
                     r.unchanged,
-                    r.rows,
-                    r.added,
-                    r.changed,
-                    r.unchanged
                 )])),
                 Err(e) => from_import(e),
             }
         }
         ImportKind::Votes => {
             match xunren_tasks::vote::import_votes(db, path, None, None, request.dry_run).await {
-                Ok(r) => Ok(outcome(vec![format!(
-                    "{} 行：新增 {} 修改 {} 未变 {} / {} rows: added {} changed {} unchanged {}",
+                Ok(r) => Ok(outcome(vec![rows_line(
                     r.rows,
                     r.added,
                     r.changed,
                     r.unchanged,
-                    r.rows,
-                    r.added,
-                    r.changed,
-                    r.unchanged
                 )])),
                 Err(xunren_tasks::TaskError::Import(e)) => from_import(e),
                 Err(e) => Err(e.into()),

@@ -219,6 +219,8 @@ pub struct PersonPage {
     pub person: PersonRecord,
     pub birth: String,
     pub candidates: Vec<view::Candidate>,
+    /// The record of the lead being shown (none on the person page).
+    pub this_record: String,
 }
 
 /// `GET /persons/{id}`: the unmasked record (supervisors open it from masked lists).
@@ -234,5 +236,6 @@ pub async fn person(
         birth: date_or_dash(&person.birth_date),
         person,
         candidates,
+        this_record: String::new(),
     })
 }

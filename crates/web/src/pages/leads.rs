@@ -131,6 +131,8 @@ pub struct LeadPage {
     pub phones: String,
     pub address: String,
     pub candidates: Vec<Candidate>,
+    /// The reference record behind this lead, highlighted among the candidates.
+    pub this_record: String,
     pub attempts: Vec<(String, String, String, String, String, String)>,
     pub can_work: bool,
     pub methods: Vec<Choice>,
@@ -202,6 +204,11 @@ pub async fn show(
             )
         })
         .collect();
+    let this_record = lead_view
+        .candidate
+        .as_ref()
+        .map(|c| c.record_id.clone())
+        .unwrap_or_default();
     let title = format!("{} #{id}", viewer.lang.text().lead);
     Ok(LeadPage {
         page: Chrome::new(&viewer, title),
@@ -211,6 +218,7 @@ pub async fn show(
         person_name,
         phones,
         address,
+        this_record,
         candidates,
         attempts,
         methods: choices(
@@ -240,12 +248,8 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct AttemptForm {
     pub csrf: String,
-    pub method: String,
-    pub result: String,
-    #[serde(default)]
-    pub notes: String,
-    #[serde(default)]
-    pub next_step: String,
+    #[serde(flatten)]
+    pub attempt: crate::api::AttemptInput,
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -258,18 +262,15 @@ pub async fn record_attempt(
     state: &AppState,
     viewer: &Viewer,
     id: i32,
-    method: &str,
-    result: &str,
-    notes: &str,
-    next_step: &str,
+    input: &crate::api::AttemptInput,
 ) -> WebResult<xunren_tasks::entity::attempt::Model> {
     access::lead(&state.db, viewer, id, Need::Work).await?;
     let attempt = xunren_tasks::lead::NewAttempt {
-        method: AttemptMethod::parse(method)?,
-        result: AttemptResult::parse(result)?,
+        method: AttemptMethod::parse(&input.method)?,
+        result: AttemptResult::parse(&input.result)?,
         at: None,
-        notes: optional(notes),
-        next_step: optional(next_step),
+        notes: optional(&input.notes),
+        next_step: optional(&input.next_step),
     };
     Ok(xunren_tasks::lead::record_attempt(&state.db, id, &attempt, &viewer.actor()).await?)
 }
@@ -282,16 +283,7 @@ pub async fn attempt(
     Form(form): Form<AttemptForm>,
 ) -> WebResult<Redirect> {
     viewer.check_csrf(&form.csrf)?;
-    record_attempt(
-        &state,
-        &viewer,
-        id,
-        &form.method,
-        &form.result,
-        &form.notes,
-        &form.next_step,
-    )
-    .await?;
+    record_attempt(&state, &viewer, id, &form.attempt).await?;
     Ok(Redirect::to(&format!("/leads/{id}#attempts")))
 }
 
