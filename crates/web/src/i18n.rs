@@ -143,4 +143,5 @@ labels! {
     median_locate: "找到所需天数中位数", "Median days to locate";
     none: "无", "none";
     due_soon: "两天内到期", "due within two days";
+    blocked: "失联阻塞权证", "certificates blocked by a lost holder";
 }

@@ -127,6 +127,7 @@ pub struct LeadPage {
     pub page: Chrome,
     pub view: xunren_tasks::lead::LeadView,
     pub due: String,
+    pub case_state_label: String,
     pub person_name: String,
     pub phones: String,
     pub address: String,
@@ -213,6 +214,7 @@ pub async fn show(
     Ok(LeadPage {
         page: Chrome::new(&viewer, title),
         due: date_or_dash(&found.due_date),
+        case_state_label: view::state_label(&lead_view.case_state),
         can_work: works && found.status == "open",
         view: lead_view,
         person_name,
