@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
+pub mod browser;
 pub mod web;
 
 /// Which database engine a test runs on.
