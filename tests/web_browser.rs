@@ -1,8 +1,9 @@
-//! The web app in a real headless Chromium, driven over WebDriver: a supervisor reads the
-//! dashboard, a staff member on a phone-sized window signs in, opens their first lead, records a
-//! visit that reached the person and closes the lead as reached; the case is contacted and the
-//! supervisor's unresolved total drops by one. Also: a wrong password is refused on the form and
-//! staff get the 403 page at /dashboard.
+//! The web app in a real headless Chromium, driven over WebDriver: a supervisor at a desk reads
+//! the dashboard; a staff member on a phone signs in, opens their first lead, records a visit
+//! that reached the person and closes the lead as reached; the case is contacted and the
+//! supervisor's unresolved total drops by one. On the way: signed out, pages send to /login; a
+//! wrong password is refused on the form; staff get the 403 page at /dashboard; signing out ends
+//! the session. One scenario, on SQLite and on PostgreSQL.
 //!
 //! With `XUNREN_SCREENSHOTS=1` the SQLite run saves screenshots of the pages to
 //! `docs/screenshots/` (login, my leads, a lead, the visit sheet, the dashboard).
@@ -39,12 +40,22 @@ async fn working_a_lead_in_the_browser_moves_the_dashboard(t: &TestDb) {
     let before = unresolved_total(&supervisor).await;
     assert!(before > 0, "the demo base has unresolved cases");
 
-    // The staff member signs in on a phone and lands on 我的线索.
-    staff.open(&app, "/login").await;
+    // Signed out, a page sends the phone to /login.
+    staff.open(&app, "/leads").await;
+    staff.wait_for_path("/login").await;
     assert!(staff.text("h1").await.contains("登录"), "the login page");
     if shots {
         staff.screenshot("login").await;
     }
+    // A wrong password: the form again, with the error, not signed in.
+    staff.fill("#name", app.accounts.staff).await;
+    staff.fill("#password", "not-the-password").await;
+    staff.click("#sign-in").await;
+    assert!(!staff.text("#login-error").await.trim().is_empty());
+    assert!(staff.has("#login-form").await);
+    assert!(!staff.has("#sign-out").await, "not signed in");
+
+    // The staff member signs in and lands on 我的线索.
     staff
         .sign_in(&app, app.accounts.staff, PASSWORD, "/leads")
         .await;
@@ -100,6 +111,12 @@ async fn working_a_lead_in_the_browser_moves_the_dashboard(t: &TestDb) {
         "the case is contacted, not {state:?}"
     );
 
+    // The dashboard is not for staff: the 403 page, nothing of the base on it.
+    staff.open(&app, "/dashboard").await;
+    assert_eq!(staff.text("main h1").await.trim(), "403");
+    assert!(!staff.text("#error-message").await.trim().is_empty());
+    assert!(!staff.has("#unresolved-total").await);
+
     // The visit sheet of the day's round.
     staff.open(&app, "/visit-sheet").await;
     staff.find("#visit-sheet").await;
@@ -121,47 +138,13 @@ async fn working_a_lead_in_the_browser_moves_the_dashboard(t: &TestDb) {
         supervisor.screenshot("dashboard").await;
     }
 
-    tokio::join!(supervisor.close(), staff.close());
-    drop(driver);
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_passwords_and_other_roles_pages_are_refused() {
-    let t = TestDb::new(Backend::Sqlite).await;
-    let (app, driver) = tokio::join!(TestApp::spawn(&t), ChromeDriver::start());
-    let browser = driver.browser(Screen::Phone).await;
-
-    // Signed out, a page sends the browser to /login.
-    browser.open(&app, "/leads").await;
-    browser.wait_for_path("/login").await;
-
-    // A wrong password: the form again, with the error and the name kept.
-    browser.fill("#name", app.accounts.staff).await;
-    browser.fill("#password", "not-the-password").await;
-    browser.click("#sign-in").await;
-    let error = browser.text("#login-error").await;
-    assert!(!error.trim().is_empty(), "the error says something");
-    assert!(browser.has("#login-form").await);
-    assert!(!browser.has("#sign-out").await, "not signed in");
-
-    // Signed in as staff, the dashboard is a 403 page with nothing of the base on it.
-    browser
-        .sign_in(&app, app.accounts.staff, PASSWORD, "/leads")
-        .await;
-    browser.open(&app, "/dashboard").await;
-    assert_eq!(browser.text("main h1").await.trim(), "403");
-    assert!(!browser.text("#error-message").await.trim().is_empty());
-    assert!(!browser.has("#unresolved-total").await);
-
     // Signing out ends the session: back to /login, and /leads is closed again.
-    browser.open(&app, "/leads").await;
-    browser.click("#sign-out").await;
-    browser.wait_for_path("/login").await;
-    browser.open(&app, "/leads").await;
-    browser.wait_for_path("/login").await;
+    staff.click("#sign-out").await;
+    staff.wait_for_path("/login").await;
+    staff.open(&app, "/leads").await;
+    staff.wait_for_path("/login").await;
 
-    browser.close().await;
+    tokio::join!(supervisor.close(), staff.close());
     drop(driver);
     app.stop().await;
 }
