@@ -85,6 +85,12 @@ pub fn burndown(days: &[BurnDay], title: &str) -> String {
         "<polyline points=\"{}\" class=\"remaining\" fill=\"none\"/>",
         points.join(" ")
     );
+    // A dot per day, so that a single day still shows.
+    for point in &points {
+        if let Some((x, y)) = point.split_once(',') {
+            let _ = write!(out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" class=\"day\"/>");
+        }
+    }
     // Dates under the first, middle and last day.
     let mut marks = vec![0, days.len() / 2, days.len() - 1];
     marks.dedup();

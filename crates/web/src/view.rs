@@ -152,6 +152,13 @@ pub async fn rows_for<C: ConnectionTrait>(
         .collect())
 }
 
+/// The Chinese label of a holder-role code (产权人, 承租人, 同住人 …).
+pub fn role_label(code: &str) -> String {
+    xunren_domain::HolderRole::parse(code)
+        .map(|r| r.label_zh().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
 /// The Chinese label of a case-state code.
 pub fn state_label(code: &str) -> String {
     CaseState::parse(code)

@@ -218,6 +218,7 @@ pub struct PersonPage {
     pub page: Chrome,
     pub person: PersonRecord,
     pub birth: String,
+    pub role_label: String,
     pub candidates: Vec<view::Candidate>,
     /// The record of the lead being shown (none on the person page).
     pub this_record: String,
@@ -234,6 +235,7 @@ pub async fn person(
     Ok(PersonPage {
         page: Chrome::new(&viewer, viewer.lang.text().person),
         birth: date_or_dash(&person.birth_date),
+        role_label: view::role_label(&person.role),
         person,
         candidates,
         this_record: String::new(),

@@ -128,6 +128,7 @@ pub struct LeadPage {
     pub view: xunren_tasks::lead::LeadView,
     pub due: String,
     pub case_state_label: String,
+    pub person_role: String,
     pub person_name: String,
     pub phones: String,
     pub address: String,
@@ -215,6 +216,11 @@ pub async fn show(
         page: Chrome::new(&viewer, title),
         due: date_or_dash(&found.due_date),
         case_state_label: view::state_label(&lead_view.case_state),
+        person_role: lead_view
+            .person
+            .as_ref()
+            .map(|p| view::role_label(&p.role))
+            .unwrap_or_default(),
         can_work: works && found.status == "open",
         view: lead_view,
         person_name,
