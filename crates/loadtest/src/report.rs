@@ -218,7 +218,8 @@ mod tests {
         );
         assert_eq!(
             line,
-            "xunren-loadtest --database-url postgres://u:***@h/db 'a b'"
+            // The masked password holds `*`: quoted, so a shell does not glob it.
+            "xunren-loadtest --database-url 'postgres://u:***@h/db' 'a b'"
         );
     }
 }
