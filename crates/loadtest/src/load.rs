@@ -70,6 +70,8 @@ pub struct Sample {
     pub kind: Kind,
     pub micros: u64,
     pub ok: bool,
+    /// When it started, in ms from the common start.
+    pub at_ms: u64,
 }
 
 /// The first errors, as text.
@@ -218,7 +220,7 @@ async fn user(
         if out_of_time(iteration) {
             break;
         }
-        let (sample, ids) = open_leads(&http, &plan.base_url).await;
+        let (sample, ids) = open_leads(&http, &plan.base_url, start).await;
         let leads_ok = match &ids {
             Ok(ids) if ids.is_empty() => {
                 errors.add(format!(
@@ -259,7 +261,7 @@ async fn user(
         if plan.via == Via::Both {
             form_next = !form_next;
         }
-        let (sample, result) = attempt(&http, &plan.base_url, &csrf, lead, kind).await;
+        let (sample, result) = attempt(&http, &plan.base_url, &csrf, lead, kind, start).await;
         if let Err(e) = result {
             errors.add(format!("{}: user {i}, lead {lead}: {e}", kind.label()));
         }
@@ -270,7 +272,11 @@ async fn user(
 }
 
 /// `GET /leads`: the sample and the lead ids on the page.
-async fn open_leads(http: &reqwest::Client, base_url: &str) -> (Sample, Result<Vec<i32>, String>) {
+async fn open_leads(
+    http: &reqwest::Client,
+    base_url: &str,
+    start: Instant,
+) -> (Sample, Result<Vec<i32>, String>) {
     let started = Instant::now();
     let result = async {
         let response = http
@@ -291,6 +297,7 @@ async fn open_leads(http: &reqwest::Client, base_url: &str) -> (Sample, Result<V
         kind: Kind::Leads,
         micros: micros(started.elapsed()),
         ok: result.is_ok(),
+        at_ms: millis(started.duration_since(start)),
     };
     (sample, result)
 }
@@ -302,6 +309,7 @@ async fn attempt(
     csrf: &str,
     lead: i32,
     kind: Kind,
+    start: Instant,
 ) -> (Sample, Result<(), String>) {
     let started = Instant::now();
     let result = async {
@@ -341,6 +349,7 @@ async fn attempt(
         kind,
         micros: micros(started.elapsed()),
         ok: result.is_ok(),
+        at_ms: millis(started.duration_since(start)),
     };
     (sample, result)
 }
@@ -357,20 +366,25 @@ pub async fn probe<T>(
     let http = client()?;
     let csrf = sign_in(&http, base_url, account, password).await?;
     let mut out = Vec::new();
+    let start = Instant::now();
     let before = measure();
-    let (sample, ids) = open_leads(&http, base_url).await;
+    let (sample, ids) = open_leads(&http, base_url, start).await;
     let after = measure();
     let ids = ids.map_err(|e| anyhow::anyhow!("probe GET /leads: {e}"))?;
     out.push((Kind::Leads, sample.micros, cost(&before, &after)));
     let lead = *ids.first().context("the probe account has no open lead")?;
     for kind in [Kind::AttemptForm, Kind::AttemptApi] {
         let before = measure();
-        let (sample, result) = attempt(&http, base_url, &csrf, lead, kind).await;
+        let (sample, result) = attempt(&http, base_url, &csrf, lead, kind, start).await;
         let after = measure();
         result.map_err(|e| anyhow::anyhow!("probe {}: {e}", kind.label()))?;
         out.push((kind, sample.micros, cost(&before, &after)));
     }
     Ok(out)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn micros(d: Duration) -> u64 {

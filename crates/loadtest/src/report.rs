@@ -84,6 +84,45 @@ pub fn print_table(outcome: &Outcome) -> Figures {
     all
 }
 
+/// Prints how the requests slower than `limit_micros` spread over the run: how many seconds
+/// had any, and the worst seconds (a stall of the machine shows as a few bad seconds, saturation
+/// as many).
+pub fn print_slow_seconds(outcome: &Outcome, limit_micros: u64) {
+    let slow: Vec<&Sample> = outcome
+        .samples
+        .iter()
+        .filter(|s| s.micros > limit_micros)
+        .collect();
+    if slow.is_empty() {
+        return;
+    }
+    let mut per_second: std::collections::BTreeMap<u64, (usize, usize, u64)> = Default::default();
+    for s in &outcome.samples {
+        let entry = per_second.entry(s.at_ms / 1000).or_default();
+        entry.1 += 1;
+        if s.micros > limit_micros {
+            entry.0 += 1;
+            entry.2 = entry.2.max(s.micros);
+        }
+    }
+    let bad = per_second.values().filter(|(n, _, _)| *n > 0).count();
+    let mut worst: Vec<_> = per_second.iter().filter(|(_, v)| v.0 > 0).collect();
+    worst.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let listed: Vec<String> = worst
+        .iter()
+        .take(6)
+        .map(|(second, (n, of, max))| format!("{second}s: {n}/{of} (max {} ms)", ms(*max)))
+        .collect();
+    println!(
+        "requests over {} ms: {} of {}, started in {bad} of {} seconds; worst seconds {}",
+        ms(limit_micros),
+        slow.len(),
+        outcome.samples.len(),
+        per_second.len(),
+        listed.join(", ")
+    );
+}
+
 /// CPU time counters of the machine and of this process (Linux `/proc`).
 #[derive(Clone, Copy, Debug)]
 pub struct Cpu {
@@ -194,7 +233,12 @@ mod tests {
 
     #[test]
     fn figures_count_errors_per_selection() {
-        let s = |kind, micros, ok| Sample { kind, micros, ok };
+        let s = |kind, micros, ok| Sample {
+            kind,
+            micros,
+            ok,
+            at_ms: 0,
+        };
         let samples = [
             s(Kind::Leads, 1000, true),
             s(Kind::Leads, 3000, false),

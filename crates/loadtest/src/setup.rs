@@ -278,9 +278,13 @@ pub async fn prepare(
 }
 
 /// A pool of `max` connections on `url` with the same options as
-/// `xunren_registry::connect_without_migrating` but for the size.
-pub async fn connect_pool(url: &str, max: u32) -> Result<DatabaseConnection> {
+/// `xunren_registry::connect_without_migrating` but for the size; with `async_commit`, PostgreSQL
+/// sessions commit without waiting for the WAL flush (`synchronous_commit = off`).
+pub async fn connect_pool(url: &str, max: u32, async_commit: bool) -> Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
+    if async_commit {
+        options.map_sqlx_postgres_opts(|opts| opts.options([("synchronous_commit", "off")]));
+    }
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(30))
