@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use xunren_tasks::case::{self, Actor};
-use xunren_tasks::code::{AttemptMethod, AttemptResult, CaseState, LeadKind, LeadOutcome, Opinion};
+use xunren_tasks::code::{
+    AttemptMethod, AttemptResult, CaseState, LeadKind, LeadOutcome, Opinion, ThresholdRule,
+};
 use xunren_tasks::lead::{self, NewAttempt, NewLead};
 use xunren_tasks::report::{self, Format, GroupBy};
 use xunren_tasks::{TaskError, deadline, staff, vote};
@@ -251,6 +253,35 @@ async fn votes_import_is_all_or_nothing(t: &TestDb) {
             .needed,
         0
     );
+    // 3 of 6 signed is exactly 50 %: enough under "at least" (达到), one short under "more
+    // than" (超过), the per-base rule.
+    vote::configure_base(
+        &t.db,
+        "乔家路北块",
+        &vote::BaseSettings {
+            threshold_rule: Some(ThresholdRule::MoreThan),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rule");
+    let strict = report::consultation(&t.db, base.id, 2).await.expect("r");
+    assert_eq!(strict.needed, 1);
+    assert!(
+        strict.table().notes.iter().any(|n| n.contains(">50%")),
+        "{:?}",
+        strict.table().notes
+    );
+    vote::configure_base(
+        &t.db,
+        "乔家路北块",
+        &vote::BaseSettings {
+            threshold_rule: Some(ThresholdRule::AtLeast),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rule");
     assert!(matches!(
         vote::configure_base(
             &t.db,

@@ -13,6 +13,9 @@ mod m20261128_000002_create_match_candidates;
 mod m20261128_000003_create_tasks;
 mod m20261128_000004_create_accounts;
 mod m20261128_000005_append_only_audit;
+mod m20261128_000006_index_leads_by_assignee;
+mod m20261128_000007_keep_removed_holders;
+mod m20261128_000008_threshold_rule;
 
 /// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
 pub(crate) fn fk(
@@ -60,6 +63,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_tasks::Migration),
             Box::new(m20261128_000004_create_accounts::Migration),
             Box::new(m20261128_000005_append_only_audit::Migration),
+            Box::new(m20261128_000006_index_leads_by_assignee::Migration),
+            Box::new(m20261128_000007_keep_removed_holders::Migration),
+            Box::new(m20261128_000008_threshold_rule::Migration),
         ]
     }
 }

@@ -76,6 +76,13 @@ pub fn roster_summary(report: &RosterReport, elapsed: Duration) -> String {
     );
     let _ = writeln!(out, "{}", counts("权证 certificates", &report.certificates));
     let _ = writeln!(out, "{}", counts("人员 persons", &report.persons));
+    if report.persons_kept_for_cases > 0 {
+        let _ = writeln!(
+            out,
+            "其中 {n} 人有寻人个案，保留并标为已移出名单 / {n} of them have tracing cases: kept, marked removed from the roster",
+            n = report.persons_kept_for_cases
+        );
+    }
     if !report.unknown_columns.is_empty() {
         let _ = writeln!(
             out,

@@ -115,6 +115,9 @@ pub enum TasksCommand {
         round1_threshold: Option<f64>,
         #[arg(long)]
         round2_threshold: Option<f64>,
+        /// How the thresholds are read: at-least (≥, 达到; the default) or more-than (>, 超过).
+        #[arg(long)]
+        threshold_rule: Option<String>,
         #[arg(long)]
         round1_date: Option<xunren_tasks::chrono::NaiveDate>,
         #[arg(long)]
@@ -709,6 +712,12 @@ pub async fn run(db: &DatabaseConnection, command: TasksCommand) -> Result<()> {
                                 .map(xunren_domain::mask_phone)
                                 .unwrap_or_default()
                         );
+                        if let Some(at) = p.removed_at {
+                            println!(
+                                "已移出名单 removed from the roster {}: 个案与记录保留 the case and its history are kept",
+                                at.format("%Y-%m-%d")
+                            );
+                        }
                     }
                     print!("{}", lead_table("线索 leads", &v.leads).text());
                     println!("记录 audit log:");
@@ -808,20 +817,27 @@ pub async fn run(db: &DatabaseConnection, command: TasksCommand) -> Result<()> {
             name,
             round1_threshold,
             round2_threshold,
+            threshold_rule,
             round1_date,
             round2_start,
             round2_end,
         } => {
+            let threshold_rule = threshold_rule
+                .as_deref()
+                .map(xunren_tasks::code::ThresholdRule::parse)
+                .transpose()?;
             let settings = vote::BaseSettings {
                 round1_threshold,
                 round2_threshold,
+                threshold_rule,
                 round1_date,
                 round2_start,
                 round2_end,
             };
             let b = vote::configure_base(db, &name, &settings).await?;
+            let sign = xunren_tasks::code::ThresholdRule::parse(&b.threshold_rule)?.sign();
             println!(
-                "{}: 一轮 round 1 {:?} ≥ {}, 二轮 round 2 {:?}–{:?} ≥ {}",
+                "{}: 一轮 round 1 {:?} {sign} {}, 二轮 round 2 {:?}–{:?} {sign} {}",
                 b.name,
                 b.round1_date,
                 b.round1_threshold,

@@ -86,6 +86,14 @@ pub enum ImportError {
     },
     #[error("{file} 有 {total} 处错误，未写入任何数据 / {file} has {total} errors; nothing was written\n{problems}", total = problems.total)]
     Invalid { file: String, problems: Problems },
+    #[error(
+        "{file} 删去了 {count} 张有寻人个案的权证 ({certificates})，未写入任何数据：寻人记录不随名单删除，请在名单中保留这些权证 / {file} drops {count} certificates whose holders have tracing cases ({certificates}); nothing was written: a search's history is not deleted with a roster, keep these certificates in the roster"
+    )]
+    TracedCertificatesDropped {
+        file: String,
+        count: usize,
+        certificates: String,
+    },
     #[error("数据库错误 / database error: {0}")]
     Database(#[from] DbErr),
 }

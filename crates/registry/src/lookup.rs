@@ -27,6 +27,7 @@ pub async fn ensure_base<C: ConnectionTrait>(db: &C, name: &str) -> Result<base:
         round2_start: Set(None),
         round2_end: Set(None),
         round2_threshold: Set(0.85),
+        threshold_rule: Set("at_least".to_string()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }

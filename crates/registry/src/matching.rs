@@ -252,7 +252,7 @@ pub async fn current_index(db: &DatabaseConnection) -> Result<(Index, String, bo
 
 const LOST_PERSONS_SQL: &str = "SELECT p.id, p.name, p.id_number, p.id_number_as_given, p.birth_date, \
      p.phones, p.registered_address, p.updated_at FROM persons p WHERE p.contact_status = 'lost' \
-     ORDER BY p.id";
+     AND p.removed_at IS NULL ORDER BY p.id";
 
 /// Matches the lost persons against the reference records and stores their candidates.
 pub async fn run_matching(
@@ -422,7 +422,7 @@ const EXPORT_SQL: &str = "SELECT c.cert_no, p.name, s.name AS source, r.record_i
      JOIN certificates c ON c.id = p.certificate_id \
      JOIN reference_records r ON r.id = mc.reference_record_id \
      JOIN reference_sources s ON s.id = r.source_id \
-     WHERE p.contact_status = 'lost' \
+     WHERE p.contact_status = 'lost' AND p.removed_at IS NULL \
      ORDER BY c.cert_no, p.name, mc.kind, mc.rank";
 
 /// The stored candidates of lost persons: for the person with a score of at least `min_score`,

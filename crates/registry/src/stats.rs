@@ -40,7 +40,7 @@ JOIN bases b ON b.id = cert.base_id
 LEFT JOIN departments d ON d.id = cert.department_id
 LEFT JOIN subdistricts s ON s.id = cert.subdistrict_id
 LEFT JOIN committees c ON c.id = cert.committee_id
-LEFT JOIN persons p ON p.certificate_id = cert.id
+LEFT JOIN persons p ON p.certificate_id = cert.id AND p.removed_at IS NULL
 GROUP BY b.name, d.name, s.name, c.name
 ORDER BY b.name, d.name, s.name, c.name";
 

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
+    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
 };
 use serde::Serialize;
 
@@ -113,7 +113,8 @@ pub async fn open_cases(
         "SELECT p.id AS person_id, c.base_id AS base_id FROM persons p
          JOIN certificates c ON c.id = p.certificate_id
          LEFT JOIN cases k ON k.person_id = p.id
-         WHERE p.contact_status = 'lost' AND k.id IS NULL{filter} ORDER BY p.id"
+         WHERE p.contact_status = 'lost' AND p.removed_at IS NULL AND k.id IS NULL{filter}
+         ORDER BY p.id"
     );
     let txn = crate::begin_write(db).await?;
     let lost = Lost::find_by_statement(Statement::from_string(txn.get_database_backend(), sql))
@@ -361,36 +362,40 @@ pub struct PersonInfo {
     pub department: Option<String>,
     pub subdistrict: Option<String>,
     pub committee: Option<String>,
+    /// When a newer roster stopped listing this holder (已移出名单); the case keeps them.
+    pub removed_at: Option<Timestamp>,
 }
 
 impl PersonInfo {
-    /// Loads the persons with ids `ids` (any order).
+    /// Loads the persons with ids `ids` (any order). The ids are bound parameters, so that a
+    /// database server plans the statement once per list length, not once per list.
     pub async fn load<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<Vec<PersonInfo>> {
+        let backend = db.get_database_backend();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i32::to_string)
+            let placeholders = (1..=chunk.len())
+                .map(|n| match backend {
+                    DbBackend::Postgres => format!("${n}"),
+                    _ => "?".to_string(),
+                })
                 .collect::<Vec<_>>()
                 .join(",");
             let sql = format!(
                 "SELECT p.id AS person_id, c.id AS certificate_id, c.base_id AS base_id,
                         c.cert_no AS cert_no, p.name AS name, p.role AS role, p.phones AS phones,
                         p.registered_address AS registered_address, d.name AS department,
-                        s.name AS subdistrict, m.name AS committee
+                        s.name AS subdistrict, m.name AS committee, p.removed_at AS removed_at
                  FROM persons p JOIN certificates c ON c.id = p.certificate_id
                  LEFT JOIN departments d ON d.id = c.department_id
                  LEFT JOIN subdistricts s ON s.id = c.subdistrict_id
                  LEFT JOIN committees m ON m.id = c.committee_id
-                 WHERE p.id IN ({list})"
+                 WHERE p.id IN ({placeholders})"
             );
+            let values = chunk.iter().map(|&id| id.into());
             out.extend(
-                PersonInfo::find_by_statement(Statement::from_string(
-                    db.get_database_backend(),
-                    sql,
-                ))
-                .all(db)
-                .await?,
+                PersonInfo::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+                    .all(db)
+                    .await?,
             );
         }
         Ok(out)

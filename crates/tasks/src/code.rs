@@ -227,6 +227,42 @@ impl Opinion {
 }
 
 coded! {
+    /// 门槛规则 ThresholdRule: how a base reads its thresholds (one setting for both rounds).
+    /// Published rules differ: "达到 90 %" (at least) or "超过 90 %" (more than, Huangpu 2021).
+    ThresholdRule, "门槛规则", "threshold rule", {
+        /// 达到: the share must be at least the threshold (≥); the default.
+        AtLeast => "at_least", "达到", ["≥", ">=", "at least"];
+        /// 超过: the share must be more than the threshold (>).
+        MoreThan => "more_than", "超过", [">", "more than"];
+    }
+}
+
+impl ThresholdRule {
+    /// The rule as a comparison sign, for reports (`≥90%`, `>90%`).
+    pub fn sign(self) -> &'static str {
+        match self {
+            ThresholdRule::AtLeast => "≥",
+            ThresholdRule::MoreThan => ">",
+        }
+    }
+
+    /// How many of `total` must be positive to meet `threshold` (a share) under this rule.
+    pub fn required(self, total: i64, threshold: f64) -> i64 {
+        // Exact for shares given to a few decimals: 0.9 × 2002 = 1801.8 is not an integer, while
+        // 0.9 × 100 computes as 90.00000000000001 and must count as exactly 90.
+        let exact = threshold * total as f64;
+        let nearest = exact.round();
+        let is_whole = (exact - nearest).abs() < 1e-6;
+        match (self, is_whole) {
+            (ThresholdRule::AtLeast, true) => nearest as i64,
+            (ThresholdRule::AtLeast, false) => exact.ceil() as i64,
+            (ThresholdRule::MoreThan, true) => nearest as i64 + 1,
+            (ThresholdRule::MoreThan, false) => exact.ceil() as i64,
+        }
+    }
+}
+
+coded! {
     /// 事件类型 EventKind: what an audit-log line records.
     EventKind, "事件类型", "event kind", {
         State => "state", "状态变更", [];
@@ -277,6 +313,24 @@ mod tests {
             assert_eq!(CaseState::parse(state.as_code()).ok(), Some(*state));
             assert_eq!(CaseState::parse(state.label()).ok(), Some(*state));
         }
+    }
+
+    #[test]
+    fn threshold_rules_count_the_boundary_differently() {
+        use ThresholdRule::*;
+        // 90 of 100 meets "at least 90 %", not "more than 90 %".
+        assert_eq!(AtLeast.required(100, 0.9), 90);
+        assert_eq!(MoreThan.required(100, 0.9), 91);
+        // 0.9 × 2002 = 1801.8: both rules need 1802.
+        assert_eq!(AtLeast.required(2002, 0.9), 1802);
+        assert_eq!(MoreThan.required(2002, 0.9), 1802);
+        assert_eq!(AtLeast.required(20, 0.85), 17);
+        assert_eq!(MoreThan.required(20, 0.85), 18);
+        assert_eq!(AtLeast.required(0, 0.9), 0);
+        assert_eq!(ThresholdRule::parse("超过").ok(), Some(MoreThan));
+        assert_eq!(ThresholdRule::parse("more-than").ok(), Some(MoreThan));
+        assert_eq!(ThresholdRule::parse(">=").ok(), Some(AtLeast));
+        assert!(ThresholdRule::parse("about").is_err());
     }
 
     #[test]

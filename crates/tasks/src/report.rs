@@ -12,6 +12,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::Timestamp;
+use crate::code::ThresholdRule;
 use crate::entity::staff;
 use crate::error::{Result, TaskError};
 
@@ -183,10 +184,10 @@ pub fn percent(n: i64, d: i64) -> String {
     format!("{text}%")
 }
 
-/// How many more positive votes reach `threshold` (a share) of `total`: never negative.
-pub fn needed(positive: i64, total: i64, threshold: f64) -> i64 {
-    let required = (threshold * total as f64 - 1e-9).ceil() as i64;
-    (required - positive).max(0)
+/// How many more positive votes meet `threshold` (a share) of `total` under `rule`: never
+/// negative.
+pub fn needed(positive: i64, total: i64, threshold: f64, rule: ThresholdRule) -> i64 {
+    (rule.required(total, threshold) - positive).max(0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,6 +271,8 @@ pub struct Consultation {
     /// 同意/签约 share of all certificates.
     pub rate: String,
     pub threshold: f64,
+    /// How the threshold is read (≥ or >), the base's setting.
+    pub threshold_rule: ThresholdRule,
     /// More 同意 (round 1) or 签约 (round 2) needed to reach the threshold.
     pub needed: i64,
     /// Certificates without a positive vote whose holder is an unresolved lost case.
@@ -374,6 +377,7 @@ pub async fn consultation<C: ConnectionTrait>(
     } else {
         base.round1_threshold
     };
+    let threshold_rule = ThresholdRule::parse(&base.threshold_rule)?;
     let blocked = blocked_count(db, base_id, round).await?;
     Ok(Consultation {
         base: base.name.clone(),
@@ -384,10 +388,16 @@ pub async fn consultation<C: ConnectionTrait>(
             base.round1_date
         },
         rate: rate(&total),
-        needed: needed(total.positive(round), total.certificates, threshold),
+        needed: needed(
+            total.positive(round),
+            total.certificates,
+            threshold,
+            threshold_rule,
+        ),
         rows,
         total,
         threshold,
+        threshold_rule,
         blocked,
     })
 }
@@ -457,7 +467,11 @@ impl Consultation {
         table
             .notes
             .push(format!("百分比 (%) {word}数占总权证数 {}", self.rate));
-        let threshold = percent((self.threshold * 10_000.0).round() as i64, 10_000);
+        let threshold = format!(
+            "{}{}",
+            self.threshold_rule.sign(),
+            percent((self.threshold * 10_000.0).round() as i64, 10_000)
+        );
         table.notes.push(if self.needed == 0 {
             format!("门槛 {threshold}: 已达到 / threshold {threshold}: reached")
         } else {
@@ -474,8 +488,9 @@ impl Consultation {
     }
 }
 
-const BLOCKED_WHERE: &str =
-    "p.role IN ('tenant', 'owner') AND k.state IN ('open', 'tracing', 'located')";
+/// A holder (not a co-resident, still on the roster) whose case is unresolved.
+const BLOCKED_WHERE: &str = "p.role IN ('tenant', 'owner') AND p.removed_at IS NULL \
+     AND k.state IN ('open', 'tracing', 'located')";
 
 async fn blocked_count<C: ConnectionTrait>(db: &C, base_id: i32, round: i32) -> Result<i64> {
     #[derive(FromQueryResult)]
@@ -1208,10 +1223,13 @@ mod tests {
         assert_eq!(percent(1, 3), "33.33%");
         assert_eq!(percent(1, 2), "50%");
         assert_eq!(percent(0, 0), "-");
-        assert_eq!(needed(1800, 2002, 0.9), 2); // 0.9 × 2002 = 1801.8 → 1802
-        assert_eq!(needed(1802, 2002, 0.9), 0);
-        assert_eq!(needed(90, 100, 0.9), 0);
-        assert_eq!(needed(84, 100, 0.85), 1);
+        use ThresholdRule::{AtLeast, MoreThan};
+        assert_eq!(needed(1800, 2002, 0.9, AtLeast), 2); // 0.9 × 2002 = 1801.8 → 1802
+        assert_eq!(needed(1802, 2002, 0.9, AtLeast), 0);
+        assert_eq!(needed(90, 100, 0.9, AtLeast), 0);
+        assert_eq!(needed(90, 100, 0.9, MoreThan), 1);
+        assert_eq!(needed(84, 100, 0.85, AtLeast), 1);
+        assert_eq!(needed(100, 100, 0.9, MoreThan), 0);
     }
 
     #[test]

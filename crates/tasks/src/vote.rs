@@ -13,7 +13,7 @@ use xunren_registry::ImportError;
 use xunren_registry::entity::{base, certificate};
 use xunren_registry::table::Table;
 
-use crate::code::Opinion;
+use crate::code::{Opinion, ThresholdRule};
 use crate::entity::vote;
 use crate::error::{Result, TaskError};
 use crate::import::{ColumnMap, ColumnSpec, ProblemLog};
@@ -48,6 +48,8 @@ pub async fn resolve_base<C: ConnectionTrait>(db: &C, name: Option<&str>) -> Res
 pub struct BaseSettings {
     pub round1_threshold: Option<f64>,
     pub round2_threshold: Option<f64>,
+    /// ≥ (达到) or > (超过): how both thresholds are read.
+    pub threshold_rule: Option<ThresholdRule>,
     pub round1_date: Option<chrono::NaiveDate>,
     pub round2_start: Option<chrono::NaiveDate>,
     pub round2_end: Option<chrono::NaiveDate>,
@@ -81,6 +83,9 @@ pub async fn configure_base<C: ConnectionTrait>(
                 model.round2_threshold = Set(t);
             }
         }
+    }
+    if let Some(rule) = settings.threshold_rule {
+        model.threshold_rule = Set(rule.as_code().to_string());
     }
     if let Some(d) = settings.round1_date {
         model.round1_date = Set(Some(d));

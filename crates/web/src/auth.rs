@@ -96,28 +96,18 @@ impl FromRequestParts<AppState> for Viewer {
             return Ok(viewer.clone());
         }
         let token = token_of(parts).ok_or(WebError::Unauthenticated)?;
-        let (found, user) = session::find(&state.db, &token)
+        let signed_in = session::find(&state.db, &token)
             .await?
             .ok_or(WebError::Unauthenticated)?;
-        let role = Role::parse(&user.role)?;
-        let team = match user.staff_id {
-            Some(id) => {
-                use sea_orm::EntityTrait;
-                xunren_tasks::entity::staff::Entity::find_by_id(id)
-                    .one(&state.db)
-                    .await?
-                    .and_then(|s| s.team)
-            }
-            None => None,
-        };
+        let role = Role::parse(&signed_in.role)?;
         let viewer = Viewer {
-            user_id: user.id,
-            name: user.name,
+            user_id: signed_in.user_id,
+            name: signed_in.name,
             role,
-            staff_id: user.staff_id,
-            team,
-            base_id: user.base_id,
-            csrf: found.csrf_token,
+            staff_id: signed_in.staff_id,
+            team: signed_in.team,
+            base_id: signed_in.base_id,
+            csrf: signed_in.csrf_token,
             lang: Lang::of(parts),
             secure: is_secure(parts, state),
         };

@@ -124,6 +124,7 @@ labels! {
     overdue_leads: "逾期线索", "Overdue leads";
     overdue_list: "逾期清单", "Overdue";
     stuck_cases: "无活动线索的个案", "Stuck cases (no live lead)";
+    removed_from_roster: "已移出名单：最新的名单不再列此人，个案与记录保留", "Removed from the roster: the newest roster no longer lists this holder; the case and its history are kept";
     consultation: "征询统计", "Consultation";
     gap: "距门槛", "Gap to threshold";
     needed: "还需", "Still needed";

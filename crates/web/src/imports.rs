@@ -206,6 +206,12 @@ pub async fn run(
                         counts("权证 certificates", &r.certificates),
                         counts("人员 persons", &r.persons),
                     ];
+                    if r.persons_kept_for_cases > 0 {
+                        lines.push(format!(
+                            "其中 {n} 人有寻人个案，保留并标为已移出名单 / {n} of them have tracing cases: kept, marked removed from the roster",
+                            n = r.persons_kept_for_cases
+                        ));
+                    }
                     if !r.warnings.is_empty() {
                         lines.push(format!(
                             "提示 {} 条 / {} warnings",

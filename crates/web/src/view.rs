@@ -96,11 +96,17 @@ pub async fn rows_for<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
+    // Only the names of the assignees shown, not the whole staff table.
+    let assignee_ids: Vec<i32> = leads.iter().filter_map(|l| l.assignee_id).collect();
     let staff: HashMap<i32, String> = xunren_tasks::entity::staff::Entity::find()
+        .select_only()
+        .column(xunren_tasks::entity::staff::Column::Id)
+        .column(xunren_tasks::entity::staff::Column::Name)
+        .filter(xunren_tasks::entity::staff::Column::Id.is_in(assignee_ids))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.name))
         .collect();
     let mut chains: HashMap<i32, Vec<String>> = HashMap::new();
     for l in &chain_leads {

@@ -19,6 +19,8 @@ pub struct Model {
     /// Share of certificates that must sign in round 2 (default 0.85).
     pub round2_threshold: f64,
     pub created_at: DateTimeUtc,
+    /// How the thresholds are read: `at_least` (≥, 达到) or `more_than` (>, 超过).
+    pub threshold_rule: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,9 @@ pub struct Model {
     pub warnings: Option<String>,
     pub import_batch_id: Option<i32>,
     pub updated_at: DateTimeUtc,
+    /// Set when a newer roster no longer lists this holder but a tracing case keeps them
+    /// (已移出名单); `None` for every holder on the current roster.
+    pub removed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

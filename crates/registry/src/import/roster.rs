@@ -4,12 +4,13 @@
 //! certificates and persons so the base matches the file. A person is identified by certificate
 //! and name (two rows with the same 权证号 and 姓名 are a duplicate).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use xunren_domain::{
@@ -79,6 +80,9 @@ pub struct RosterReport {
     pub rows: u64,
     pub certificates: Counts,
     pub persons: Counts,
+    /// Of `persons.removed`: holders the file no longer lists who have a tracing case (寻人个案),
+    /// kept and marked removed (已移出名单) so that the case and its history stay.
+    pub persons_kept_for_cases: u64,
     /// Stored and flagged, not fatal: a wrong check digit, a birth date that disagrees with the ID…
     #[serde(skip)]
     pub warnings: Vec<RowProblem>,
@@ -163,9 +167,12 @@ pub async fn import_roster(
         }
     }
 
+    let traced = traced_persons(&txn, base.id).await?;
+
     let mut certificate_counts = Counts::default();
     let mut person_counts = Counts::default();
-    let mut kept_certificates = std::collections::HashSet::new();
+    let mut persons_kept_for_cases = 0;
+    let mut kept_certificates = HashSet::new();
     for draft in &certificates {
         let department_id = match &draft.department {
             Some(name) => Some(lookups.department(&txn, name).await?),
@@ -235,7 +242,9 @@ pub async fn import_roster(
         for draft in &draft.persons {
             let fields = PersonFields::from(draft);
             match previous.remove(&draft.name) {
-                Some(existing) if fields.matches(&existing) => person_counts.unchanged += 1,
+                Some(existing) if fields.matches(&existing) && existing.removed_at.is_none() => {
+                    person_counts.unchanged += 1
+                }
                 Some(existing) => {
                     person_counts.changed += 1;
                     let mut model = fields.into_active(certificate_id, &draft.name, batch_id, now);
@@ -251,11 +260,26 @@ pub async fn import_roster(
         if !inserts.is_empty() {
             person::Entity::insert_many(inserts).exec(&txn).await?;
         }
-        let gone: Vec<i32> = previous.values().map(|p| p.id).collect();
+        // Holders no longer listed: deleted, unless a tracing case refers to them — then kept
+        // and marked removed (already-marked ones stay as they are).
+        let (keep, gone): (Vec<&person::Model>, Vec<&person::Model>) = previous
+            .values()
+            .filter(|p| p.removed_at.is_none())
+            .partition(|p| traced.contains(&p.id));
+        person_counts.removed += (keep.len() + gone.len()) as u64;
+        if !keep.is_empty() {
+            persons_kept_for_cases += keep.len() as u64;
+            person::Entity::update_many()
+                .col_expr(person::Column::RemovedAt, Expr::value(now))
+                .col_expr(person::Column::ImportBatchId, Expr::value(batch_id))
+                .col_expr(person::Column::UpdatedAt, Expr::value(now))
+                .filter(person::Column::Id.is_in(keep.iter().map(|p| p.id)))
+                .exec(&txn)
+                .await?;
+        }
         if !gone.is_empty() {
-            person_counts.removed += gone.len() as u64;
             person::Entity::delete_many()
-                .filter(person::Column::Id.is_in(gone))
+                .filter(person::Column::Id.is_in(gone.iter().map(|p| p.id)))
                 .exec(&txn)
                 .await?;
         }
@@ -265,9 +289,37 @@ pub async fn import_roster(
         .filter(|c| !kept_certificates.contains(&c.id))
         .map(|c| c.id)
         .collect();
+    // A certificate that disappears takes its holders with it; when one of them is being traced,
+    // the file is refused (more likely a truncated export than a base's certificates changing).
+    let mut dropped_traced: Vec<&str> = existing_certificates
+        .values()
+        .filter(|c| !kept_certificates.contains(&c.id))
+        .filter(|c| {
+            existing_persons
+                .get(&c.id)
+                .is_some_and(|persons| persons.values().any(|p| traced.contains(&p.id)))
+        })
+        .map(|c| c.cert_no.as_str())
+        .collect();
+    if !dropped_traced.is_empty() {
+        txn.rollback().await?;
+        dropped_traced.sort_unstable();
+        let count = dropped_traced.len();
+        let mut listed: Vec<&str> = dropped_traced.into_iter().take(20).collect();
+        if count > listed.len() {
+            listed.push("…");
+        }
+        return Err(ImportError::TracedCertificatesDropped {
+            file,
+            count,
+            certificates: listed.join(", "),
+        });
+    }
     certificate_counts.removed = gone.len() as u64;
     for id in &gone {
-        person_counts.removed += existing_persons.get(id).map_or(0, |p| p.len() as u64);
+        person_counts.removed += existing_persons.get(id).map_or(0, |persons| {
+            persons.values().filter(|p| p.removed_at.is_none()).count() as u64
+        });
     }
     for chunk in gone.chunks(500) {
         certificate::Entity::delete_many()
@@ -299,6 +351,7 @@ pub async fn import_roster(
         rows,
         certificates: certificate_counts,
         persons: person_counts,
+        persons_kept_for_cases,
         warnings,
         unknown_columns: columns.unknown,
         batch_id,
@@ -377,9 +430,30 @@ impl PersonFields {
             warnings: Set(self.warnings),
             import_batch_id: Set(Some(batch_id)),
             updated_at: Set(now),
+            removed_at: Set(None),
             ..Default::default()
         }
     }
+}
+
+/// The holders of `base_id` that a tracing case (寻人个案, table `cases`, written by
+/// xunren-tasks) refers to: a roster import keeps them rather than deleting their case's history.
+async fn traced_persons<C: ConnectionTrait>(db: &C, base_id: i32) -> Result<HashSet<i32>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT person_id FROM cases WHERE base_id = $1",
+        _ => "SELECT person_id FROM cases WHERE base_id = ?",
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [base_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<i32>("", "person_id"))
+        .collect()
 }
 
 /// The stable code of an ID kind, as stored in `persons.id_kind`.

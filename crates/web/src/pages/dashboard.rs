@@ -192,7 +192,11 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> WebResult<Da
         consultation: d.consultation.table(),
         groups: d.unresolved.iter().map(|u| u.table()).collect(),
         chart: svg::burndown(&d.burndown.days, t.burndown),
-        threshold_pct: format!("{:.0}%", d.consultation.threshold * 100.0),
+        threshold_pct: format!(
+            "{}{:.0}%",
+            d.consultation.threshold_rule.sign(),
+            d.consultation.threshold * 100.0
+        ),
         d,
     })
 }
