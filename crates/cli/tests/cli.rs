@@ -286,3 +286,153 @@ fn mistakes_exit_non_zero_with_bilingual_messages() {
     let unknown_lead = cli.fails(&["lead", "show", "4242"], None);
     assert!(unknown_lead.contains("4242"), "{unknown_lead}");
 }
+
+#[test]
+fn staff_verbs_pool_claim_spawn_leave_and_base_settings() {
+    let cli = Cli::new();
+    let roster = cli.path("roster.csv");
+    std::fs::write(
+        &roster,
+        "权证号,房屋坐落,房屋类型,征收所,街道,居委会,姓名,身份,联系电话,户籍地址,联系状态\n\
+         Q-001,乔家路12弄3号,公房,征收一所,老西门街道,艾家弄居委会,张明,承租人,13812345678,乔家路12弄3号,失联\n\
+         Q-002,大夫坊5号,私房,征收一所,老西门街道,艾家弄居委会,王建国,产权人,63219876,复兴东路100弄2号,失联\n",
+    )
+    .expect("a roster");
+    cli.ok(&["import", "roster", &roster, "--base", "乔家路北块"]);
+    for (name, role, committees) in [("周磊", "居委干部", "艾家弄居委会"), ("刘洋", "联络员", "")]
+    {
+        cli.ok(&[
+            "staff",
+            "add",
+            name,
+            "--role",
+            role,
+            "--team",
+            "第一小组",
+            "--subdistricts",
+            "老西门街道",
+            "--committees",
+            committees,
+            "--capacity",
+            "10",
+        ]);
+    }
+    cli.ok(&["staff", "change", "刘洋", "--skills", "法律;方言"]);
+    cli.ok(&["assign"]);
+    let cases = cli.json(&["case", "list", "--format", "json"]);
+    assert_eq!(cases.as_array().map(Vec::len), Some(2), "{cases}");
+    let case_id = cases[0]["id"].as_i64().expect("a case id").to_string();
+
+    // A lead left in the pool, claimed, released, reassigned by hand.
+    cli.ok(&[
+        "lead",
+        "add",
+        &case_id,
+        "--kind",
+        "居委会",
+        "--detail",
+        "原艾家弄居委会",
+        "--pool",
+        "--by",
+        "周磊",
+    ]);
+    let pool = cli.json(&["lead", "pool", "--format", "json"]);
+    let lead = pool[0]["id"].as_i64().expect("a pooled lead").to_string();
+    assert_eq!(pool[0]["assignee_id"], Value::Null);
+    cli.ok(&["lead", "claim", &lead, "--by", "刘洋"]);
+    let mine = cli.json(&["lead", "mine", "--by", "刘洋", "--format", "json"]);
+    assert_eq!(
+        mine[0]["id"].as_i64().map(|i| i.to_string()),
+        Some(lead.clone())
+    );
+    let again = cli.fails(&["lead", "claim", &lead, "--by", "周磊"], None);
+    assert!(
+        again.contains(&lead),
+        "a claimed lead cannot be claimed: {again}"
+    );
+    cli.ok(&["lead", "release", &lead, "--note", "不熟悉", "--by", "刘洋"]);
+    assert_eq!(
+        cli.json(&["lead", "pool", "--format", "json"])[0]["id"]
+            .as_i64()
+            .map(|i| i.to_string()),
+        Some(lead.clone())
+    );
+    cli.ok(&[
+        "lead", "reassign", &lead, "--to", "周磊", "--note", "熟人", "--by", "周磊",
+    ]);
+    // A follow-up spawned from it joins the chain.
+    cli.ok(&[
+        "lead",
+        "spawn",
+        &lead,
+        "--kind",
+        "relative",
+        "--detail",
+        "其妹 张丽",
+        "--by",
+        "周磊",
+    ]);
+    let shown = cli.ok(&["lead", "show", &lead]);
+    assert!(
+        shown.contains("其妹"),
+        "the chain shows the follow-up: {shown}"
+    );
+
+    // Leave: 周磊's open leads go to 刘洋.
+    let out = cli.ok(&["staff", "leave", "周磊", "--by", "周磊"]);
+    assert!(out.contains("reassigned 2"), "{out}");
+    let staff = cli.json(&["staff", "list", "--format", "json"]);
+    let row = |name: &str| {
+        staff
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["name"] == name).cloned())
+            .expect("a staff row")
+    };
+    assert_eq!(row("周磊")["status"], "on_leave");
+    assert_eq!(row("周磊")["open_leads"], 0);
+    assert_eq!(row("刘洋")["open_leads"], 2);
+    assert_eq!(row("刘洋")["skills"], "法律;方言");
+    cli.ok(&["staff", "back", "周磊"]);
+
+    // Closing a case needs a reason.
+    let refused = cli.fails(
+        &["case", "move", &case_id, "deceased", "--by", "刘洋"],
+        None,
+    );
+    assert!(
+        refused.contains("须说明原因") && refused.contains("needs a reason"),
+        "{refused}"
+    );
+    cli.ok(&[
+        "case",
+        "move",
+        &case_id,
+        "deceased",
+        "--note",
+        "死亡证明，继承人待查",
+        "--by",
+        "刘洋",
+    ]);
+    let case = cli.json(&["case", "show", &case_id, "--format", "json"]);
+    assert_eq!(case["case"]["state"], "deceased", "{case}");
+
+    // The threshold rule: 1 of 2 agreeing is 50 %: enough "at least 50 %", not "more than".
+    cli.ok(&["vote", "Q-001", "同意"]);
+    cli.ok(&["base", "乔家路北块", "--round1-threshold", "0.5"]);
+    let report = cli.json(&["report", "consultation", "--format", "json"]);
+    assert_eq!(
+        (report["threshold_rule"].clone(), report["needed"].clone()),
+        ("at_least".into(), 0.into())
+    );
+    cli.ok(&["base", "乔家路北块", "--threshold-rule", "超过"]);
+    let report = cli.json(&["report", "consultation", "--format", "json"]);
+    assert_eq!(
+        (report["threshold_rule"].clone(), report["needed"].clone()),
+        ("more_than".into(), 1.into())
+    );
+    let unknown = cli.fails(&["base", "乔家路北块", "--threshold-rule", "about"], None);
+    assert!(
+        unknown.contains("门槛规则") && unknown.contains("threshold rule"),
+        "{unknown}"
+    );
+}
