@@ -396,6 +396,62 @@ async fn admins_manage_but_do_not_read_cases(t: &TestDb) {
         )
         .await;
     assert_eq!(status, 422, "{body}");
+
+    // Base settings: thresholds as percentages, the rule, round dates; admins only.
+    let base_id = t
+        .count("SELECT CAST(MIN(id) AS BIGINT) FROM bases")
+        .await
+        .to_string();
+    let (status, page) = admin.get("/admin").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("id=\"base-{base_id}\"")) && page.contains("value=\"85\""),
+        "the base form with round 2 at 85 %"
+    );
+    let path = format!("/admin/bases/{base_id}");
+    let settings = |csrf: &str| {
+        vec![
+            ("csrf".to_string(), csrf.to_string()),
+            ("round1_threshold".to_string(), "92.5".to_string()),
+            ("threshold_rule".to_string(), "more_than".to_string()),
+            ("round2_start".to_string(), "2020-09-01".to_string()),
+        ]
+    };
+    let rule = "SELECT COUNT(*) FROM bases WHERE threshold_rule = 'more_than'";
+    let supervisor = app.sign_in(app.accounts.supervisor).await;
+    let form = settings(&supervisor.csrf);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _) = supervisor.post_form(&path, &form).await;
+    assert_eq!(status, 403);
+    assert_eq!(t.count(rule).await, 0, "a refused change writes nothing");
+    let form = settings(&admin.csrf);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _) = admin.post_form(&path, &form).await;
+    assert_eq!(status, 303);
+    assert_eq!(t.count(rule).await, 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM bases WHERE round1_threshold > 0.924 AND round1_threshold < 0.926 AND round2_threshold > 0.849 AND round2_threshold < 0.851")
+            .await,
+        1,
+        "round 1 changed, round 2 kept"
+    );
+    let (_, dashboard) = supervisor.get("/dashboard").await;
+    let shown = ["&#62;92.5%", "&gt;92.5%"];
+    assert!(
+        shown.iter().any(|s| dashboard.contains(s)),
+        "the dashboard shows the rule and the threshold"
+    );
+    let (status, body) = admin
+        .post_form(
+            &path,
+            &[("csrf", admin.csrf.as_str()), ("round2_threshold", "120")],
+        )
+        .await;
+    assert_eq!(status, 400, "a bad value is a bad request");
+    assert!(
+        body.contains("percentage") && body.contains("百分数"),
+        "{body}"
+    );
     app.stop().await;
 }
 

@@ -124,6 +124,12 @@ labels! {
     overdue_leads: "逾期线索", "Overdue leads";
     overdue_list: "逾期清单", "Overdue";
     stuck_cases: "无活动线索的个案", "Stuck cases (no live lead)";
+    bases: "征收基地", "Bases";
+    round1_threshold: "一轮同意门槛", "Round 1 agreement threshold";
+    round2_threshold: "二轮签约门槛", "Round 2 signing threshold";
+    threshold_rule: "门槛读法", "Threshold rule";
+    round1_date: "一轮征询日期", "Round 1 date";
+    round2_period: "二轮签约期", "Round 2 signing period";
     removed_from_roster: "已移出名单：最新的名单不再列此人，个案与记录保留", "Removed from the roster: the newest roster no longer lists this holder; the case and its history are kept";
     consultation: "征询统计", "Consultation";
     gap: "距门槛", "Gap to threshold";

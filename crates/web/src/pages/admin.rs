@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 
 use super::Chrome;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jobs", post(start_job))
         .route("/admin/jobs/{id}", get(job))
         .route("/admin/staff/{name}", post(change_staff))
+        .route("/admin/bases/{id}", post(change_base))
 }
 
 #[derive(Template, WebTemplate)]
@@ -41,6 +43,15 @@ pub struct AdminPage {
     pub staff: Vec<xunren_tasks::staff::StaffRow>,
     pub users: Vec<UserRow>,
     pub jobs: Vec<Job>,
+    pub bases: Vec<xunren_registry::entity::base::Model>,
+}
+
+impl AdminPage {
+    /// A threshold share as the percentage the form takes (0.85 → `85`, 0.905 → `90.5`).
+    pub fn percent(&self, share: &f64) -> String {
+        let text = format!("{:.2}", share * 100.0);
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 /// `GET /admin`.
@@ -51,6 +62,10 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> WebResult<Ad
         staff: xunren_tasks::staff::list(&state.db).await?,
         users: account::list(&state.db).await?,
         jobs: state.jobs.recent(),
+        bases: xunren_registry::entity::base::Entity::find()
+            .order_by_asc(xunren_registry::entity::base::Column::Name)
+            .all(&state.db)
+            .await?,
     })
 }
 
@@ -254,4 +269,81 @@ pub async fn apply_staff_change(
         }
     }
     Ok(())
+}
+
+/// The base settings form: empty fields keep their value.
+#[derive(Deserialize)]
+pub struct BaseForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub round1_threshold: String,
+    #[serde(default)]
+    pub round2_threshold: String,
+    #[serde(default)]
+    pub threshold_rule: String,
+    #[serde(default)]
+    pub round1_date: String,
+    #[serde(default)]
+    pub round2_start: String,
+    #[serde(default)]
+    pub round2_end: String,
+}
+
+/// `POST /admin/bases/{id}`: thresholds (as percentages, e.g. 90), how they are read (≥ or >),
+/// and the round dates of a base.
+pub async fn change_base(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Form(form): Form<BaseForm>,
+) -> WebResult<Redirect> {
+    viewer.require(&[Role::Admin])?;
+    viewer.check_csrf(&form.csrf)?;
+    let base = xunren_registry::entity::base::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let percent = |text: &str, zh: &str, en: &str| -> WebResult<Option<f64>> {
+        let text = text.trim().trim_end_matches('%');
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match text.parse::<f64>() {
+            Ok(p) if p > 0.0 && p <= 100.0 => Ok(Some(p / 100.0)),
+            _ => Err(WebError::bad(
+                format!("{zh}须为 0 到 100 之间的百分数（如 90），而非「{text}」"),
+                format!("{en} is a percentage between 0 and 100 (e.g. 90), not {text:?}"),
+            )),
+        }
+    };
+    let date = |text: &str| -> WebResult<Option<chrono::NaiveDate>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                WebError::bad(
+                    format!("日期须为 YYYY-MM-DD，而非「{text}」"),
+                    format!("a date is YYYY-MM-DD, not {text:?}"),
+                )
+            })
+    };
+    let rule = form.threshold_rule.trim();
+    let settings = xunren_tasks::vote::BaseSettings {
+        round1_threshold: percent(&form.round1_threshold, "一轮门槛", "the round-1 threshold")?,
+        round2_threshold: percent(&form.round2_threshold, "二轮门槛", "the round-2 threshold")?,
+        threshold_rule: if rule.is_empty() {
+            None
+        } else {
+            Some(xunren_tasks::code::ThresholdRule::parse(rule)?)
+        },
+        round1_date: date(&form.round1_date)?,
+        round2_start: date(&form.round2_start)?,
+        round2_end: date(&form.round2_end)?,
+    };
+    xunren_tasks::vote::configure_base(&state.db, &base.name, &settings).await?;
+    tracing::info!(base = id, "base settings changed");
+    Ok(Redirect::to("/admin#bases"))
 }

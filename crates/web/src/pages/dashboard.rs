@@ -193,9 +193,12 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> WebResult<Da
         groups: d.unresolved.iter().map(|u| u.table()).collect(),
         chart: svg::burndown(&d.burndown.days, t.burndown),
         threshold_pct: format!(
-            "{}{:.0}%",
+            "{}{}",
             d.consultation.threshold_rule.sign(),
-            d.consultation.threshold * 100.0
+            xunren_tasks::report::percent(
+                (d.consultation.threshold * 10_000.0).round() as i64,
+                10_000
+            )
         ),
         d,
     })
