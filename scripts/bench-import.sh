@@ -13,7 +13,7 @@ work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 
 cargo build --quiet --release -p xunren
-xunren=$PWD/target/release/xunren
+xunren=${CARGO_TARGET_DIR:-$PWD/target}/release/xunren
 
 if [ ! -f "$work/reference_all.csv" ]; then
     "$xunren" gen --out "$work/gen" --reference "$records" >/dev/null
