@@ -578,8 +578,8 @@ struct QueryFrequencies {
     name: usize,
     /// Records at each of the query's buildings, by address role.
     building_by_role: [usize; 3],
-    /// Records sharing the visible fragments of the query's ID (for masked IDs).
-    id_fragment: usize,
+    /// Records sharing the query's ID region + last 4 and birth part + last 4 (0 when not visible).
+    id_fragments: [usize; 2],
     /// The query's unmasked phones (canonical), with the number of indexed records sharing each and whether it is
     /// a landline.
     phones: Vec<(String, usize, bool)>,
@@ -1172,24 +1172,21 @@ impl Index {
                 }
             }
         }
-        // Records sharing the visible fragments of a masked ID (region + last 4, birth part + last 4).
+        // Records sharing the visible fragments of the query's ID (region + last 4, birth part + last 4), for masked
+        // IDs; 0 when the fragment is not visible.
         let id = q.id_canonical.as_bytes();
-        let mut id_fragment = 0usize;
+        let mut id_fragments = [0usize; 2];
         if id.len() == 18 && !id[14..18].contains(&b'*') {
-            let mut counts = Vec::new();
             if !id[0..6].contains(&b'*') {
-                counts.push(
-                    self.posting(key_hash(key::ID_REGION_LAST4, &[&id[0..6], &id[14..18]]))
-                        .len(),
-                );
+                id_fragments[0] = self
+                    .posting(key_hash(key::ID_REGION_LAST4, &[&id[0..6], &id[14..18]]))
+                    .len();
             }
             if !id[6..14].contains(&b'*') {
-                counts.push(
-                    self.posting(key_hash(key::ID_BIRTH_LAST4, &[&id[6..14], &id[14..18]]))
-                        .len(),
-                );
+                id_fragments[1] = self
+                    .posting(key_hash(key::ID_BIRTH_LAST4, &[&id[6..14], &id[14..18]]))
+                    .len();
             }
-            id_fragment = counts.into_iter().min().unwrap_or(0);
         }
         let phones = q
             .phones
@@ -1203,7 +1200,7 @@ impl Index {
         QueryFrequencies {
             name,
             building_by_role,
-            id_fragment,
+            id_fragments,
             phones,
         }
     }
@@ -1258,11 +1255,24 @@ impl Index {
                 weights[F_ADDRESS] = w;
             }
         }
-        if cmp[F_ID].level == VisibleDigitsAgree
-            && freq.id_fragment > 0
-            && let Some(w) = tf_weight(F_ID, codes[F_ID], freq.id_fragment)
-        {
-            weights[F_ID] = w;
+        // Visible digits agree: u is the share of records sharing a fragment that is visible in both numbers (a
+        // number masked down to `310***********2859` agrees on fewer digits than one showing its region code, and
+        // weighs less). Without such a fragment the level's u from random pairs stands.
+        if cmp[F_ID].level == VisibleDigitsAgree {
+            let stored = self.id_numbers.get(r as usize).as_bytes();
+            let visible = |range: std::ops::Range<usize>| {
+                stored.len() == 18 && stored.get(range).is_some_and(|s| !s.contains(&b'*'))
+            };
+            let count = [(0..6, freq.id_fragments[0]), (6..14, freq.id_fragments[1])]
+                .into_iter()
+                .filter(|(range, count)| *count > 0 && visible(range.clone()) && visible(14..18))
+                .map(|(_, count)| count)
+                .min();
+            if let Some(count) = count
+                && let Some(w) = tf_weight(F_ID, codes[F_ID], count)
+            {
+                weights[F_ID] = w;
+            }
         }
         // A shared phone: term-frequency adjusted (a household landline shared by four records says less than a
         // mobile of one), and the address is then household evidence too — its u is conditional on the shared
@@ -1657,7 +1667,7 @@ impl Index {
 const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
 /// Version of the saved index format and of the model it carries: bump it whenever either
 /// changes, so that indexes saved by an older build are rebuilt rather than reused.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 struct Writer<'a, W: std::io::Write>(&'a mut W);
 
