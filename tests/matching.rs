@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use xunren_registry::import::reference::{ReferenceOptions, import_reference};
 use xunren_registry::import::roster::{RosterOptions, import_roster};
-use xunren_registry::matching::{MatchOptions, run_matching, stored_candidates};
+use xunren_registry::matching::{
+    IndexOrigin, MatchOptions, refresh_index, run_matching, stored_candidates,
+};
 use xunren_tests::{TestDb, on_both_databases};
 
 /// Generates a small base (60 certificates, 600 reference records) and imports it.
@@ -139,7 +141,8 @@ async fn reruns_are_incremental_and_reuse_the_saved_index(t: &TestDb) {
         stored
     );
 
-    // New reference records: a new index, and every lost person is matched again.
+    // New reference records only: the saved index is extended (not rebuilt), and every lost
+    // person is matched again.
     let extra = t.write(
         "extra.csv",
         "来源,记录号,姓名,出生日期,地址\n电话登记,NEW-1,张三,1950-01-01,浦东新区三林路1号\n",
@@ -150,12 +153,133 @@ async fn reruns_are_incremental_and_reuse_the_saved_index(t: &TestDb) {
     let after = run_matching(&t.db, &MatchOptions::default())
         .await
         .expect("after");
-    assert!(after.index_rebuilt);
+    assert_eq!(after.index_origin, IndexOrigin::Extended { added: 1 });
+    assert!(!after.index_rebuilt);
     assert_eq!(after.records_indexed, 601);
     assert_eq!(after.persons_matched, after.lost_persons);
+    let again = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("again");
+    assert_eq!(
+        again.index_origin,
+        IndexOrigin::Loaded,
+        "the extended index was saved"
+    );
+
+    // A changed record: the saved index no longer describes the records, so it is rebuilt.
+    let changed = t.write(
+        "changed.csv",
+        "来源,记录号,姓名,出生日期,地址\n电话登记,NEW-1,张三,1950-01-02,浦东新区三林路1号\n",
+    );
+    import_reference(&t.db, &changed, &ReferenceOptions::default(), &|_| {})
+        .await
+        .expect("changed");
+    let after = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("after a change");
+    assert_eq!(after.index_origin, IndexOrigin::Rebuilt);
+    assert_eq!(after.records_indexed, 601);
+
+    // A removed record (a source replaced by a file without it): rebuilt as well.
+    let replaced = t.write(
+        "replaced.csv",
+        "来源,记录号,姓名,出生日期,地址\n新来源,N-1,李四,1960-01-01,黄浦区中华路1号\n",
+    );
+    import_reference(&t.db, &replaced, &ReferenceOptions::default(), &|_| {})
+        .await
+        .expect("new source");
+    assert_eq!(
+        refresh_index(&t.db).await.expect("refresh").origin,
+        IndexOrigin::Extended { added: 1 }
+    );
+    let replace = ReferenceOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let emptied = t.write(
+        "emptied.csv",
+        "来源,记录号,姓名,出生日期,地址\n新来源,N-2,李五,1961-01-01,黄浦区中华路2号\n",
+    );
+    import_reference(&t.db, &emptied, &replace, &|_| {})
+        .await
+        .expect("replace");
+    let after = run_matching(&t.db, &MatchOptions::default())
+        .await
+        .expect("after a removal");
+    assert_eq!(after.index_origin, IndexOrigin::Rebuilt);
+    assert_eq!(after.records_indexed, 602);
+}
+
+/// The candidates of a run on an index extended with added records are those of a run on an
+/// index rebuilt from all records.
+async fn an_extended_index_gives_the_candidates_of_a_rebuilt_one(t: &TestDb) {
+    let dir = t.path("gen");
+    let config = xunren_synth::GenConfig {
+        seed: 11,
+        certificates: 60,
+        reference_records: 600,
+        staff: 6,
+        ..Default::default()
+    };
+    xunren_synth::generate(&config, &dir).expect("generate");
+    let roster = RosterOptions {
+        base: "测试基地".to_string(),
+        sheet: None,
+        dry_run: false,
+    };
+    import_roster(&t.db, &dir.join("roster.csv"), &roster, &|_| {})
+        .await
+        .expect("roster");
+    // Hold back the last 150 records of one source, index the rest, then import them.
+    let file = dir.join("reference_居住登记.csv");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 200);
+    let held = t.write("held.csv", &(lines[..lines.len() - 150].join("\n") + "\n"));
+    for path in [
+        dir.join("reference_旧改档案.csv"),
+        held,
+        dir.join("reference_电话登记.csv"),
+    ] {
+        import_reference(&t.db, &path, &ReferenceOptions::default(), &|_| {})
+            .await
+            .expect("reference");
+    }
+    assert_eq!(
+        refresh_index(&t.db).await.expect("index").origin,
+        IndexOrigin::Rebuilt
+    );
+    import_reference(&t.db, &file, &ReferenceOptions::default(), &|_| {})
+        .await
+        .expect("the held-back records");
+    let full = MatchOptions {
+        full: true,
+        ..Default::default()
+    };
+    let extended = run_matching(&t.db, &full).await.expect("extended");
+    assert_eq!(extended.index_origin, IndexOrigin::Extended { added: 150 });
+    let a = stored_candidates(&t.db, 0.0, true).await.expect("export");
+
+    sea_orm::ConnectionTrait::execute_unprepared(&t.db, "DELETE FROM match_index_chunks")
+        .await
+        .expect("drop the saved index");
+    let rebuilt = run_matching(&t.db, &full).await.expect("rebuilt");
+    assert_eq!(rebuilt.index_origin, IndexOrigin::Rebuilt);
+    let b = stored_candidates(&t.db, 0.0, true).await.expect("export");
+    assert!(a.len() > 100, "{}", a.len());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.cert_no, &x.name, &x.kind, x.rank, &x.record_id),
+            (&y.cert_no, &y.name, &y.kind, y.rank, &y.record_id)
+        );
+        // Scores are stored as f64 and computed from the same data: equal to rounding.
+        assert!((x.score - y.score).abs() <= 1e-9, "{x:?} {y:?}");
+    }
 }
 
 on_both_databases!(
     matching_stores_ranked_candidates_that_point_at_the_right_records,
     reruns_are_incremental_and_reuse_the_saved_index,
+    an_extended_index_gives_the_candidates_of_a_rebuilt_one,
 );

@@ -158,6 +158,10 @@ enum ImportWhat {
         replace: bool,
         #[arg(long)]
         dry_run: bool,
+        /// Do not bring the saved matching index up to date after the import (the next
+        /// `xunren match` then does it).
+        #[arg(long)]
+        no_index: bool,
     },
     /// Staff (工作人员): 姓名, 角色, 小组, 街道, 居委会, 技能, 容量.
     Staff {
@@ -412,6 +416,7 @@ async fn import(db: &DatabaseConnection, what: ImportWhat) -> Result<()> {
             sheet,
             replace,
             dry_run,
+            no_index,
         } => {
             let options = ReferenceOptions {
                 source,
@@ -424,6 +429,19 @@ async fn import(db: &DatabaseConnection, what: ImportWhat) -> Result<()> {
             let report = report
                 .with_context(|| format!("importing reference records {}", file.display()))?;
             print!("{}", output::reference_summary(&report, started.elapsed()));
+            // The records changed: update the saved matching index now (extended when records were
+            // only added), so that `xunren match` loads it ready instead of building it.
+            if report.batch_id.is_some() && !no_index {
+                let refresh = xunren_registry::matching::refresh_index(db)
+                    .await
+                    .context("updating the matching index")?;
+                println!(
+                    "匹配索引 matching index: {} 条记录 records, {} ({:.2} s)",
+                    refresh.records_indexed,
+                    output::index_origin(refresh.origin),
+                    refresh.time.as_secs_f64()
+                );
+            }
         }
         ImportWhat::Staff {
             file,

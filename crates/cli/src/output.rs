@@ -286,6 +286,18 @@ pub fn write_candidates(
 }
 
 /// What `xunren match` did.
+/// How the matching index was obtained, in Chinese and English.
+pub fn index_origin(origin: xunren_registry::matching::IndexOrigin) -> String {
+    use xunren_registry::matching::IndexOrigin;
+    match origin {
+        IndexOrigin::Loaded => "索引已加载 index loaded".to_string(),
+        IndexOrigin::Extended { added } => {
+            format!("索引已追加 {added} 条 index extended by {added} records")
+        }
+        IndexOrigin::Rebuilt => "索引已重建 index rebuilt".to_string(),
+    }
+}
+
 pub fn match_summary(
     report: &xunren_registry::matching::MatchReport,
     written: usize,
@@ -295,11 +307,7 @@ pub fn match_summary(
         "参考记录 records indexed {} ({}; {:.2} s), 失联 lost {}, 本次匹配 matched {} ({:.2} s), \
          候选 candidates {} + 亲属/旧邻 relatives {} stored ({:.2} s), 输出 written {written}; total {:.2} s\n",
         report.records_indexed,
-        if report.index_rebuilt {
-            "索引已重建 index rebuilt"
-        } else {
-            "索引已加载 index loaded"
-        },
+        index_origin(report.index_origin),
         report.index_time.as_secs_f64(),
         report.lost_persons,
         report.persons_matched,

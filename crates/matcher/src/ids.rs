@@ -22,6 +22,10 @@ pub fn canonical_id(text: &str) -> Option<String> {
     IdNumber::parse(t).ok().map(|id| id.canonical())
 }
 
+fn visible_last4(id: &[u8]) -> bool {
+    id.get(14..18).is_some_and(|s| !s.contains(&b'*'))
+}
+
 /// Compares two canonical IDs (see [`canonical_id`]) on the positions visible in both.
 pub fn compare_canonical_ids(a: &str, b: &str) -> ComparisonLevel {
     use ComparisonLevel::*;
@@ -56,7 +60,12 @@ pub fn compare_canonical_ids(a: &str, b: &str) -> ComparisonLevel {
         if agree >= 15 || edit_distance_capped(a, b, 2) <= 2 {
             return FewDigitsDiffer;
         }
-    } else if agree == compared && compared >= 8 {
+    } else if agree == compared
+        && (compared >= 8 || (compared >= 4 && visible_last4(x) && visible_last4(y)))
+    {
+        // Every digit visible in both agrees. Masks that leave only a few digits (`310***********2859`, as some
+        // registers print them) still show the last four with the check digit: agreement there is evidence for,
+        // never against (its weight is term-frequency adjusted by the index where a fragment allows).
         return VisibleDigitsAgree;
     }
     fn region_birth(v: &[u8]) -> Option<&[u8]> {
@@ -194,6 +203,16 @@ mod tests {
         );
         // Masked numbers whose visible digits disagree stay `Different` (too few digits to be decisive).
         assert_eq!(compare_id_numbers(full, "310101********4321"), Different);
+        // Masked down to the first three and the last four: agreement on what is visible, not a disagreement.
+        assert_eq!(
+            compare_id_numbers("310109195506182859", "310***********2859"),
+            VisibleDigitsAgree
+        );
+        assert_eq!(
+            compare_id_numbers("310109195506182859", "310***********2858"),
+            Different
+        );
+
         // A legacy 15-digit number is upgraded to 18 digits with the computed check digit.
         assert_eq!(
             compare_id_numbers("310101195001011236", "310101500101123"),

@@ -194,6 +194,15 @@ impl Arena {
     fn memory(&self) -> usize {
         self.bytes.capacity() + self.ends.capacity() * 4
     }
+
+    /// Keeps the first `n` strings (and drops bytes of a push that failed after `n`).
+    fn truncate(&mut self, n: usize) {
+        if n <= self.ends.len() {
+            let end = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+            self.bytes.truncate(end);
+            self.ends.truncate(n);
+        }
+    }
 }
 
 /// Interned strings (address components).
@@ -569,8 +578,8 @@ struct QueryFrequencies {
     name: usize,
     /// Records at each of the query's buildings, by address role.
     building_by_role: [usize; 3],
-    /// Records sharing the visible fragments of the query's ID (for masked IDs).
-    id_fragment: usize,
+    /// Records sharing the query's ID region + last 4 and birth part + last 4 (0 when not visible).
+    id_fragments: [usize; 2],
     /// The query's unmasked phones (canonical), with the number of indexed records sharing each and whether it is
     /// a landline.
     phones: Vec<(String, usize, bool)>,
@@ -695,68 +704,169 @@ impl Index {
             model: default_person_model(1),
             options: LookupOptions::default(),
         };
+        idx.extend(records)?;
+        if idx.is_empty() {
+            // `extend` leaves the model alone when nothing is added; an empty index still gets the derived model.
+            idx.rederive_model();
+        }
+        Ok(idx)
+    }
+
+    /// Adds records after those the index holds (增量追加), without rebuilding it: the new records take the
+    /// positions `len()..`, their blocking keys are merged into the posting lists, and what depends on all records
+    /// is derived again exactly as [`Index::build`] derives it — λ = 1/N, `u` from random pairs of all records
+    /// (reset to the priors first) and the household dependence. `m` is kept (a built index carries the priors).
+    ///
+    /// An index built from `A` and extended with `B` therefore scores every query as an index built from `A` then
+    /// `B` in one go (the test `extend_equals_build` checks it). Returns the number of records added; adding none
+    /// changes nothing. On error (more records than 32-bit positions or arena offsets allow) the index is left
+    /// holding its former records.
+    pub fn extend<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> Result<usize, IndexError> {
+        let start = self.len();
         let mut entries: Vec<(u64, u32)> = Vec::new();
-        // Records are prepared (normalised, parsed, keyed) in batches on all available cores, then ingested in
-        // order on this thread.
+        if let Err(error) = self.ingest(records, &mut entries) {
+            self.truncate_records(start);
+            return Err(error);
+        }
+        let added = self.len() - start;
+        if added == 0 {
+            return Ok(0);
+        }
+        entries.sort_unstable();
+        self.merge_postings(&entries);
+        drop(entries);
+        self.rederive_model();
+        Ok(added)
+    }
+
+    /// λ, `u` and the household dependence from all records (see [`Index::extend`]).
+    fn rederive_model(&mut self) {
+        let fresh = default_person_model(self.len());
+        for (field, prior) in self.model.fields.iter_mut().zip(&fresh.fields) {
+            for (level, prior_level) in field.levels.iter_mut().zip(&prior.levels) {
+                level.u = prior_level.u;
+            }
+        }
+        self.model.prior = fresh.prior;
+        let n = self.len();
+        self.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
+        self.estimate_household();
+    }
+
+    /// Prepares records (normalised, parsed, keyed) in batches on all available cores and appends them in order;
+    /// their blocking keys go to `entries` as (key, position).
+    fn ingest<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a Record>,
+        entries: &mut Vec<(u64, u32)>,
+    ) -> Result<(), IndexError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         let mut iter = records.into_iter();
-        let mut n = 0usize;
         loop {
             let batch: Vec<&Record> = iter.by_ref().take(BUILD_BATCH).collect();
             if batch.is_empty() {
-                break;
+                return Ok(());
             }
             let prepared = prepare_batch(&batch, threads);
             for (r, (p, keys)) in batch.iter().zip(prepared) {
+                let n = self.len();
                 let rid = u32::try_from(n).ok().filter(|&v| v < UNKNOWN).ok_or(
                     IndexError::TooManyRecords {
                         max: UNKNOWN as usize,
                     },
                 )?;
-                idx.ids.push(&r.id)?;
-                idx.names_raw.push(&p.name.raw)?;
-                idx.names.push(&p.name.norm)?;
+                let addr_end = u32::try_from(self.addrs.len() + p.addresses.len())
+                    .map_err(|_| IndexError::TooManyRecords { max: n })?;
                 let former: Vec<&str> = p.former_names.iter().map(|f| f.norm.as_str()).collect();
-                idx.former_names.push(&former.join("|"))?;
-                idx.id_numbers.push(&p.id_canonical)?;
-                idx.births.push(p.birth.map_or(0, pack_date));
-                idx.phones.push(&p.phones.join("|"))?;
+                // Arenas first (they can fail); the fixed-size arrays, whose length is `len()`, last.
+                let pushed = self.ids.push(&r.id).and_then(|()| {
+                    self.names_raw.push(&p.name.raw)?;
+                    self.names.push(&p.name.norm)?;
+                    self.former_names.push(&former.join("|"))?;
+                    self.id_numbers.push(&p.id_canonical)?;
+                    self.phones.push(&p.phones.join("|"))
+                });
+                if let Err(error) = pushed {
+                    self.truncate_records(n);
+                    return Err(error);
+                }
                 for (a, role) in &p.addresses {
-                    let interner = &mut idx.interner;
-                    idx.addrs
+                    let interner = &mut self.interner;
+                    self.addrs
                         .push(compact_address(a, *role, |s| interner.intern(s)));
                 }
-                idx.addr_end.push(
-                    u32::try_from(idx.addrs.len())
-                        .map_err(|_| IndexError::TooManyRecords { max: n })?,
-                );
+                self.addr_end.push(addr_end);
+                self.births.push(p.birth.map_or(0, pack_date));
                 entries.extend(keys.iter().map(|&k| (k, rid)));
-                n += 1;
             }
         }
-        entries.sort_unstable();
-        for (k, rid) in entries {
-            if idx.keys.last() != Some(&k) {
-                if !idx.keys.is_empty() {
-                    idx.key_end.push(idx.postings.len() as u32);
+    }
+
+    /// Drops every record at position `n` and after from the record arrays (not from the posting lists: used
+    /// only before the new records' keys are merged).
+    fn truncate_records(&mut self, n: usize) {
+        for arena in [
+            &mut self.ids,
+            &mut self.names_raw,
+            &mut self.names,
+            &mut self.former_names,
+            &mut self.id_numbers,
+            &mut self.phones,
+        ] {
+            arena.truncate(n);
+        }
+        self.births.truncate(n);
+        self.addr_end.truncate(n);
+        let addrs = self.addr_end.last().copied().unwrap_or(0) as usize;
+        self.addrs.truncate(addrs);
+    }
+
+    /// Merges sorted (key, position) entries of records added after all indexed ones into the posting lists.
+    /// Every new position is above every old one, so appending a key's new positions after its old ones keeps each
+    /// list sorted, as a build from all records would.
+    fn merge_postings(&mut self, entries: &[(u64, u32)]) {
+        let old_keys = std::mem::take(&mut self.keys);
+        let old_end = std::mem::take(&mut self.key_end);
+        let old_postings = std::mem::take(&mut self.postings);
+        let mut keys = Vec::with_capacity(old_keys.len() + entries.len() / 2);
+        let mut key_end = Vec::with_capacity(keys.capacity());
+        let mut postings = Vec::with_capacity(old_postings.len() + entries.len());
+        let (mut i, mut j) = (0usize, 0usize);
+        while i < old_keys.len() || j < entries.len() {
+            let old = old_keys.get(i).copied();
+            let new = entries.get(j).map(|e| e.0);
+            let key = match (old, new) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => break,
+            };
+            if old == Some(key) {
+                let start = if i == 0 { 0 } else { old_end[i - 1] as usize };
+                postings.extend_from_slice(&old_postings[start..old_end[i] as usize]);
+                i += 1;
+            }
+            while let Some(&(k, rid)) = entries.get(j) {
+                if k != key {
+                    break;
                 }
-                idx.keys.push(k);
+                postings.push(rid);
+                j += 1;
             }
-            idx.postings.push(rid);
+            keys.push(key);
+            key_end.push(postings.len() as u32);
         }
-        if !idx.keys.is_empty() {
-            idx.key_end.push(idx.postings.len() as u32);
-        }
-        idx.keys.shrink_to_fit();
-        idx.key_end.shrink_to_fit();
-        idx.postings.shrink_to_fit();
-        idx.model = default_person_model(idx.len());
-        let n = idx.len();
-        idx.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
-        idx.estimate_household();
-        Ok(idx)
+        keys.shrink_to_fit();
+        key_end.shrink_to_fit();
+        postings.shrink_to_fit();
+        self.keys = keys;
+        self.key_end = key_end;
+        self.postings = postings;
     }
 
     /// Number of records.
@@ -1062,24 +1172,21 @@ impl Index {
                 }
             }
         }
-        // Records sharing the visible fragments of a masked ID (region + last 4, birth part + last 4).
+        // Records sharing the visible fragments of the query's ID (region + last 4, birth part + last 4), for masked
+        // IDs; 0 when the fragment is not visible.
         let id = q.id_canonical.as_bytes();
-        let mut id_fragment = 0usize;
+        let mut id_fragments = [0usize; 2];
         if id.len() == 18 && !id[14..18].contains(&b'*') {
-            let mut counts = Vec::new();
             if !id[0..6].contains(&b'*') {
-                counts.push(
-                    self.posting(key_hash(key::ID_REGION_LAST4, &[&id[0..6], &id[14..18]]))
-                        .len(),
-                );
+                id_fragments[0] = self
+                    .posting(key_hash(key::ID_REGION_LAST4, &[&id[0..6], &id[14..18]]))
+                    .len();
             }
             if !id[6..14].contains(&b'*') {
-                counts.push(
-                    self.posting(key_hash(key::ID_BIRTH_LAST4, &[&id[6..14], &id[14..18]]))
-                        .len(),
-                );
+                id_fragments[1] = self
+                    .posting(key_hash(key::ID_BIRTH_LAST4, &[&id[6..14], &id[14..18]]))
+                    .len();
             }
-            id_fragment = counts.into_iter().min().unwrap_or(0);
         }
         let phones = q
             .phones
@@ -1093,7 +1200,7 @@ impl Index {
         QueryFrequencies {
             name,
             building_by_role,
-            id_fragment,
+            id_fragments,
             phones,
         }
     }
@@ -1148,11 +1255,24 @@ impl Index {
                 weights[F_ADDRESS] = w;
             }
         }
-        if cmp[F_ID].level == VisibleDigitsAgree
-            && freq.id_fragment > 0
-            && let Some(w) = tf_weight(F_ID, codes[F_ID], freq.id_fragment)
-        {
-            weights[F_ID] = w;
+        // Visible digits agree: u is the share of records sharing a fragment that is visible in both numbers (a
+        // number masked down to `310***********2859` agrees on fewer digits than one showing its region code, and
+        // weighs less). Without such a fragment the level's u from random pairs stands.
+        if cmp[F_ID].level == VisibleDigitsAgree {
+            let stored = self.id_numbers.get(r as usize).as_bytes();
+            let visible = |range: std::ops::Range<usize>| {
+                stored.len() == 18 && stored.get(range).is_some_and(|s| !s.contains(&b'*'))
+            };
+            let count = [(0..6, freq.id_fragments[0]), (6..14, freq.id_fragments[1])]
+                .into_iter()
+                .filter(|(range, count)| *count > 0 && visible(range.clone()) && visible(14..18))
+                .map(|(_, count)| count)
+                .min();
+            if let Some(count) = count
+                && let Some(w) = tf_weight(F_ID, codes[F_ID], count)
+            {
+                weights[F_ID] = w;
+            }
         }
         // A shared phone: term-frequency adjusted (a household landline shared by four records says less than a
         // mobile of one), and the address is then household evidence too — its u is conditional on the shared
@@ -1547,7 +1667,7 @@ impl Index {
 const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
 /// Version of the saved index format and of the model it carries: bump it whenever either
 /// changes, so that indexes saved by an older build are rebuilt rather than reused.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 struct Writer<'a, W: std::io::Write>(&'a mut W);
 
@@ -1729,10 +1849,13 @@ impl Index {
         input
             .read_to_end(&mut data)
             .map_err(|e| IndexError::Io(e.to_string()))?;
-        let mut r = Reader {
-            data: &data,
-            pos: 0,
-        };
+        Self::from_bytes(&data)
+    }
+
+    /// Loads an index saved by [`Index::write_to`] from bytes already in memory (no copy of them). Invalid or
+    /// truncated input gives an error, never a panic.
+    pub fn from_bytes(data: &[u8]) -> Result<Index, IndexError> {
+        let mut r = Reader { data, pos: 0 };
         if r.take(8)? != INDEX_MAGIC {
             return Err(corrupt("not a xunren index"));
         }
@@ -2059,6 +2182,165 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] = 0xff;
         let _ = Index::read_from(&mut bad.as_slice());
+    }
+
+    /// Households of related records: shared surnames, landlines and old addresses, written in several forms, so
+    /// that posting lists, term frequencies, `u` and the household dependence all depend on every record.
+    fn synthetic(n: usize, seed: u64) -> Vec<Record> {
+        let mut rng = SplitMix(seed);
+        let surnames = ["王", "黄", "张", "陈", "李", "吴", "胡", "沈"];
+        let given = [
+            "明", "铭", "建国", "秀英", "晓华", "伟", "敏", "晨", "国强", "桂英",
+        ];
+        let roads = ["乔家路", "复兴东路", "中华路", "梦花街"];
+        (0..n)
+            .map(|i| {
+                let household = rng.below(n / 3 + 1);
+                fn pick(rng: &mut SplitMix, xs: &[&'static str]) -> &'static str {
+                    xs[rng.below(xs.len())]
+                }
+                let surname = if household.is_multiple_of(2) {
+                    surnames[household % surnames.len()]
+                } else {
+                    pick(&mut rng, &surnames)
+                };
+                let name = format!("{surname}{}", pick(&mut rng, &given));
+                let road = roads[household % roads.len()];
+                let lane = household % 40 + 1;
+                let number = household % 7 + 1;
+                let former = match i % 3 {
+                    0 => format!("{road}{lane}弄{number}号"),
+                    1 => format!("上海市黄浦区{road}{lane}弄-{number}"),
+                    _ => format!("{road}{lane}弄{number}号{}室", i % 5 + 1),
+                };
+                let year = 1930 + rng.below(60);
+                let month = rng.below(12) + 1;
+                let day = rng.below(28) + 1;
+                let id = match i % 4 {
+                    0 => String::new(),
+                    1 => format!("310101{year}{month:02}{day:02}{:04}", i % 10_000),
+                    2 => format!("310101********{:04}", i % 10_000),
+                    _ => format!("310102{year}{month:02}{day:02}{:04}", household % 10_000),
+                };
+                let mut phones = Vec::new();
+                if household.is_multiple_of(3) {
+                    phones.push(format!("021-6{household:07}"));
+                }
+                if i.is_multiple_of(2) {
+                    phones.push(format!("139{i:08}"));
+                }
+                Record {
+                    id: format!("s{seed}-{i}"),
+                    name,
+                    former_names: if i.is_multiple_of(11) {
+                        vec![format!("{surname}小{}", pick(&mut rng, &given))]
+                    } else {
+                        Vec::new()
+                    },
+                    id_number: (!id.is_empty()).then_some(id),
+                    birth_date: (i % 5 != 0).then(|| format!("{year}-{month:02}-{day:02}")),
+                    phones,
+                    address: (i % 4 == 0).then(|| format!("浦东新区三林路{}号", household % 50)),
+                    former_address: (i % 6 != 0).then_some(former),
+                    registered_address: None,
+                }
+            })
+            .collect()
+    }
+
+    /// Queries from some records, with noise, and from nobody.
+    fn queries_of(records: &[Record]) -> Vec<Record> {
+        let mut out: Vec<Record> = records
+            .iter()
+            .step_by(17)
+            .map(|r| Record {
+                id: String::new(),
+                name: r.name.replace('明', "铭"),
+                id_number: r.id_number.as_ref().map(|id| {
+                    let mut id = id.clone();
+                    id.replace_range(6..14, "********");
+                    id
+                }),
+                registered_address: r.former_address.clone(),
+                address: None,
+                former_address: None,
+                ..r.clone()
+            })
+            .collect();
+        out.push(Record {
+            name: "尉迟雯".into(),
+            birth_date: Some("1977-07-07".into()),
+            ..Record::default()
+        });
+        out
+    }
+
+    fn assert_same_results(a: &Index, b: &Index, queries: &[Record]) {
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a.stats().keys, b.stats().keys);
+        assert_eq!(a.stats().postings, b.stats().postings);
+        assert_eq!(a.model(), b.model(), "u, m, λ and household dependence");
+        let mut compared = 0;
+        for q in queries {
+            let (x, y) = (a.candidates(q, 10), b.candidates(q, 10));
+            assert_eq!(x.len(), y.len(), "{q:?}");
+            for (cx, cy) in x.iter().zip(&y) {
+                assert_eq!(cx.record_id, cy.record_id, "{q:?}");
+                // Same data, same arithmetic: the scores agree to rounding (in practice bit for bit).
+                assert!((cx.score - cy.score).abs() <= 1e-12, "{cx:?} {cy:?}");
+                assert!(
+                    (cx.evidence.total_weight() - cy.evidence.total_weight()).abs() <= 1e-9,
+                    "{cx:?} {cy:?}"
+                );
+                compared += 1;
+            }
+            assert_eq!(a.relatives(q, 10), b.relatives(q, 10), "{q:?}");
+        }
+        assert!(compared > queries.len(), "the queries find candidates");
+    }
+
+    #[test]
+    fn extend_equals_build() {
+        let all = synthetic(1_200, 11);
+        let queries = queries_of(&all);
+        let whole = Index::build(&all).expect("build");
+        // A household's landline and address in A and B alike: the household estimate must see both halves.
+        assert!(
+            whole.model().household.landline[0] > crate::HouseholdDependence::PRIOR_LANDLINE[0]
+        );
+
+        let mut extended = Index::build(&all[..800]).expect("build A");
+        let before = extended.model().clone();
+        assert_eq!(extended.extend(&all[800..1_040]).expect("B1"), 240);
+        assert_eq!(extended.extend(&all[1_040..]).expect("B2"), 160);
+        assert_ne!(
+            &before,
+            extended.model(),
+            "u and λ follow the added records"
+        );
+        assert_same_results(&whole, &extended, &queries);
+
+        // Through the saved form, as the registry does: save A, load, extend, save, load.
+        let mut bytes = Vec::new();
+        Index::build(&all[..600])
+            .expect("build")
+            .write_to(&mut bytes)
+            .expect("write");
+        let mut loaded = Index::read_from(&mut bytes.as_slice()).expect("read");
+        assert_eq!(loaded.extend(&all[600..]).expect("extend"), 600);
+        let mut bytes = Vec::new();
+        loaded.write_to(&mut bytes).expect("write");
+        let reloaded = Index::read_from(&mut bytes.as_slice()).expect("read");
+        assert_same_results(&whole, &reloaded, &queries);
+
+        // Adding nothing changes nothing; extending an empty index is a build.
+        let model = reloaded.model().clone();
+        let mut same = reloaded;
+        assert_eq!(same.extend(std::iter::empty()).expect("nothing"), 0);
+        assert_eq!(same.model(), &model);
+        let mut from_empty = Index::build(std::iter::empty()).expect("empty");
+        from_empty.extend(&all).expect("extend empty");
+        assert_same_results(&whole, &from_empty, &queries);
     }
 
     #[test]
