@@ -239,15 +239,40 @@ pub async fn run(
             )
             .await
             {
-                Ok(r) => Ok(outcome(vec![
-                    format!(
-                        "{} 行 / rows; 来源 sources: {}",
-                        r.rows,
-                        r.sources.join("、")
-                    ),
-                    counts("记录 records", &r.records),
-                    format!("提示 {} 条 / {} warnings", r.warning_count, r.warning_count),
-                ])),
+                Ok(r) => {
+                    let mut lines = vec![
+                        format!(
+                            "{} 行 / rows; 来源 sources: {}",
+                            r.rows,
+                            r.sources.join("、")
+                        ),
+                        counts("记录 records", &r.records),
+                        format!("提示 {} 条 / {} warnings", r.warning_count, r.warning_count),
+                    ];
+                    if r.batch_id.is_some() {
+                        // As `xunren import reference` does: bring the saved matching index up to
+                        // date (extended when records were only added), here in the background
+                        // so that the upload answers at once.
+                        let db = db.clone();
+                        tokio::spawn(async move {
+                            match xunren_registry::matching::refresh_index(&db).await {
+                                Ok(done) => tracing::info!(
+                                    records = done.records_indexed,
+                                    seconds = done.time.as_secs_f64(),
+                                    "matching index updated"
+                                ),
+                                Err(error) => {
+                                    tracing::warn!("matching index not updated: {error}")
+                                }
+                            }
+                        });
+                        lines.push(
+                            "匹配索引正在后台更新 / the matching index is being updated in the background"
+                                .to_string(),
+                        );
+                    }
+                    Ok(outcome(lines))
+                }
                 Err(e) => from_import(e),
             }
         }
