@@ -11,8 +11,8 @@ use xunren_registry::matching::{
 };
 use xunren_tests::{TestDb, on_both_databases};
 
-/// Generates a small base (60 certificates, 600 reference records) and imports it.
-async fn small_base(t: &TestDb) -> std::path::PathBuf {
+/// Generates a small base (60 certificates, 600 reference records) and imports its roster only.
+async fn small_roster(t: &TestDb) -> std::path::PathBuf {
     let out = t.path("gen");
     let config = xunren_synth::GenConfig {
         seed: 11,
@@ -30,6 +30,12 @@ async fn small_base(t: &TestDb) -> std::path::PathBuf {
     import_roster(&t.db, &out.join("roster.csv"), &roster, &|_| {})
         .await
         .expect("roster");
+    out
+}
+
+/// Generates a small base (60 certificates, 600 reference records) and imports all of it.
+async fn small_base(t: &TestDb) -> std::path::PathBuf {
+    let out = small_roster(t).await;
     for source in ["旧改档案", "居住登记", "电话登记"] {
         import_reference(
             &t.db,
@@ -213,23 +219,7 @@ async fn reruns_are_incremental_and_reuse_the_saved_index(t: &TestDb) {
 /// The candidates of a run on an index extended with added records are those of a run on an
 /// index rebuilt from all records.
 async fn an_extended_index_gives_the_candidates_of_a_rebuilt_one(t: &TestDb) {
-    let dir = t.path("gen");
-    let config = xunren_synth::GenConfig {
-        seed: 11,
-        certificates: 60,
-        reference_records: 600,
-        staff: 6,
-        ..Default::default()
-    };
-    xunren_synth::generate(&config, &dir).expect("generate");
-    let roster = RosterOptions {
-        base: "测试基地".to_string(),
-        sheet: None,
-        dry_run: false,
-    };
-    import_roster(&t.db, &dir.join("roster.csv"), &roster, &|_| {})
-        .await
-        .expect("roster");
+    let dir = small_roster(t).await;
     // Hold back the last 150 records of one source, index the rest, then import them.
     let file = dir.join("reference_居住登记.csv");
     let text = std::fs::read_to_string(&file).expect("read");

@@ -403,6 +403,15 @@ pub async fn consultation<C: ConnectionTrait>(
 }
 
 impl Consultation {
+    /// The threshold with its rule, as reports print it: `≥90%`, `>85%`.
+    pub fn threshold_label(&self) -> String {
+        format!(
+            "{}{}",
+            self.threshold_rule.sign(),
+            percent((self.threshold * 10_000.0).round() as i64, 10_000)
+        )
+    }
+
     /// The table in the published form (部门/街道/权证数/同意/反对/弃权/废票/同意率).
     pub fn table(&self) -> ReportTable {
         let round1 = self.round == 1;
@@ -467,11 +476,7 @@ impl Consultation {
         table
             .notes
             .push(format!("百分比 (%) {word}数占总权证数 {}", self.rate));
-        let threshold = format!(
-            "{}{}",
-            self.threshold_rule.sign(),
-            percent((self.threshold * 10_000.0).round() as i64, 10_000)
-        );
+        let threshold = self.threshold_label();
         table.notes.push(if self.needed == 0 {
             format!("门槛 {threshold}: 已达到 / threshold {threshold}: reached")
         } else {

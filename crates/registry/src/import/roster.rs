@@ -168,11 +168,42 @@ pub async fn import_roster(
     }
 
     let traced = traced_persons(&txn, base.id).await?;
+    // Certificates the file no longer lists go with their holders; when one of those holders is
+    // being traced, the file is refused before anything is written (more likely a truncated
+    // export than a base's certificates changing).
+    let listed: HashSet<&str> = certificates.iter().map(|c| c.cert_no.as_str()).collect();
+    let gone: Vec<&certificate::Model> = existing_certificates
+        .values()
+        .filter(|c| !listed.contains(c.cert_no.as_str()))
+        .collect();
+    let mut dropped_traced: Vec<&str> = gone
+        .iter()
+        .filter(|c| {
+            existing_persons
+                .get(&c.id)
+                .is_some_and(|persons| persons.values().any(|p| traced.contains(&p.id)))
+        })
+        .map(|c| c.cert_no.as_str())
+        .collect();
+    if !dropped_traced.is_empty() {
+        txn.rollback().await?;
+        dropped_traced.sort_unstable();
+        let count = dropped_traced.len();
+        let mut shown: Vec<&str> = dropped_traced.into_iter().take(20).collect();
+        if count > shown.len() {
+            shown.push("…");
+        }
+        return Err(ImportError::TracedCertificatesDropped {
+            file,
+            count,
+            certificates: shown.join(", "),
+        });
+    }
+    let gone: Vec<i32> = gone.iter().map(|c| c.id).collect();
 
     let mut certificate_counts = Counts::default();
     let mut person_counts = Counts::default();
     let mut persons_kept_for_cases = 0;
-    let mut kept_certificates = HashSet::new();
     for draft in &certificates {
         let department_id = match &draft.department {
             Some(name) => Some(lookups.department(&txn, name).await?),
@@ -191,7 +222,6 @@ pub async fn import_roster(
         let housing_type = draft.housing_type.map(|h| h.as_code().to_string());
         let certificate_id = match existing_certificates.get(&draft.cert_no) {
             Some(existing) => {
-                kept_certificates.insert(existing.id);
                 let same = existing.property_address == draft.property_address
                     && existing.housing_type == housing_type
                     && existing.department_id == department_id
@@ -283,37 +313,6 @@ pub async fn import_roster(
                 .exec(&txn)
                 .await?;
         }
-    }
-    let gone: Vec<i32> = existing_certificates
-        .values()
-        .filter(|c| !kept_certificates.contains(&c.id))
-        .map(|c| c.id)
-        .collect();
-    // A certificate that disappears takes its holders with it; when one of them is being traced,
-    // the file is refused (more likely a truncated export than a base's certificates changing).
-    let mut dropped_traced: Vec<&str> = existing_certificates
-        .values()
-        .filter(|c| !kept_certificates.contains(&c.id))
-        .filter(|c| {
-            existing_persons
-                .get(&c.id)
-                .is_some_and(|persons| persons.values().any(|p| traced.contains(&p.id)))
-        })
-        .map(|c| c.cert_no.as_str())
-        .collect();
-    if !dropped_traced.is_empty() {
-        txn.rollback().await?;
-        dropped_traced.sort_unstable();
-        let count = dropped_traced.len();
-        let mut listed: Vec<&str> = dropped_traced.into_iter().take(20).collect();
-        if count > listed.len() {
-            listed.push("…");
-        }
-        return Err(ImportError::TracedCertificatesDropped {
-            file,
-            count,
-            certificates: listed.join(", "),
-        });
     }
     certificate_counts.removed = gone.len() as u64;
     for id in &gone {

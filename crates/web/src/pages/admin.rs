@@ -49,8 +49,8 @@ pub struct AdminPage {
 impl AdminPage {
     /// A threshold share as the percentage the form takes (0.85 → `85`, 0.905 → `90.5`).
     pub fn percent(&self, share: &f64) -> String {
-        let text = format!("{:.2}", share * 100.0);
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+        let text = xunren_tasks::report::percent((share * 10_000.0).round() as i64, 10_000);
+        text.trim_end_matches('%').to_string()
     }
 }
 

@@ -192,14 +192,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> WebResult<Da
         consultation: d.consultation.table(),
         groups: d.unresolved.iter().map(|u| u.table()).collect(),
         chart: svg::burndown(&d.burndown.days, t.burndown),
-        threshold_pct: format!(
-            "{}{}",
-            d.consultation.threshold_rule.sign(),
-            xunren_tasks::report::percent(
-                (d.consultation.threshold * 10_000.0).round() as i64,
-                10_000
-            )
-        ),
+        threshold_pct: d.consultation.threshold_label(),
         d,
     })
 }
