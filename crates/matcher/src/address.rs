@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{fold_width, simplify_char};
+use crate::normalize::{fold_width, is_word_char, simplify_char};
 
 /// The components of a parsed address (地址要素). Missing components are `None`. Numbers are kept as digit
 /// strings without leading zeros (`"12"`), possibly with a letter or sub-number (`"12甲"`, `"3-1"` is split).
@@ -185,7 +185,13 @@ pub fn normalize_address(text: &str) -> String {
         match c {
             '-' | '—' | '–' | '‐' | '−' | '~' | '之' => cleaned.push('-'),
             '#' => cleaned.push('号'),
-            c if c.is_alphanumeric() => cleaned.extend(c.to_lowercase()),
+            c if c.is_ascii() => {
+                if c.is_ascii_alphanumeric() {
+                    cleaned.push(c.to_ascii_lowercase());
+                }
+            }
+            c if crate::normalize::is_cjk(c) => cleaned.push(c),
+            c if is_word_char(c) => cleaned.extend(c.to_lowercase()),
             _ => {}
         }
     }

@@ -669,6 +669,71 @@ pub struct Index {
     options: LookupOptions,
 }
 
+/// Builds an [`Index`] from records that arrive in batches (e.g. pages read from a database), so that
+/// the caller never holds all records at once and can read the next batch while this one is prepared.
+///
+/// `add` prepares a batch and appends it; `finish` merges the blocking keys and derives the model once,
+/// exactly as [`Index::build`] (or [`Index::extend`], for a builder made by [`IndexBuilder::extending`])
+/// would from all the batches in order.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    index: Index,
+    start: usize,
+    entries: Vec<(u64, u32)>,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IndexBuilder {
+    /// A builder of a new index.
+    pub fn new() -> Self {
+        Self::extending(Index::empty())
+    }
+
+    /// A builder that appends records to `index` (see [`Index::extend`]).
+    pub fn extending(index: Index) -> Self {
+        let start = index.len();
+        Self {
+            index,
+            start,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Records added so far (not counting those of an index being extended).
+    pub fn added(&self) -> usize {
+        self.index.len() - self.start
+    }
+
+    /// Prepares a batch of records and appends it. Returns how many were added. On error (more records
+    /// than 32-bit positions or arena offsets allow) none of this batch is kept; earlier batches stay.
+    pub fn add<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> Result<usize, IndexError> {
+        let before = self.index.len();
+        let entries_before = self.entries.len();
+        if let Err(error) = self.index.ingest(records, &mut self.entries) {
+            self.index.truncate_records(before);
+            self.entries.truncate(entries_before);
+            return Err(error);
+        }
+        Ok(self.index.len() - before)
+    }
+
+    /// The finished index: blocking keys merged, `u`, λ and the household dependence derived from all
+    /// records (unchanged when nothing was added to an index being extended).
+    pub fn finish(self) -> Index {
+        let mut index = self.index;
+        index.complete(self.start, self.entries);
+        index
+    }
+}
+
 /// Sizes of an index, for benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexStats {
@@ -687,6 +752,13 @@ pub struct IndexStats {
 impl Index {
     /// Builds the index from records (ids are positions, `u32`). Estimates `u` from random pairs of the records.
     pub fn build<'a>(records: impl IntoIterator<Item = &'a Record>) -> Result<Index, IndexError> {
+        let mut builder = IndexBuilder::new();
+        builder.add(records)?;
+        Ok(builder.finish())
+    }
+
+    /// An index holding no record (the model is the one [`Index::build`] gives an empty index).
+    fn empty() -> Index {
         let mut idx = Index {
             ids: Arena::default(),
             names_raw: Arena::default(),
@@ -704,12 +776,8 @@ impl Index {
             model: default_person_model(1),
             options: LookupOptions::default(),
         };
-        idx.extend(records)?;
-        if idx.is_empty() {
-            // `extend` leaves the model alone when nothing is added; an empty index still gets the derived model.
-            idx.rederive_model();
-        }
-        Ok(idx)
+        idx.rederive_model();
+        idx
     }
 
     /// Adds records after those the index holds (增量追加), without rebuilding it: the new records take the
@@ -720,7 +788,7 @@ impl Index {
     /// An index built from `A` and extended with `B` therefore scores every query as an index built from `A` then
     /// `B` in one go (the test `extend_equals_build` checks it). Returns the number of records added; adding none
     /// changes nothing. On error (more records than 32-bit positions or arena offsets allow) the index is left
-    /// holding its former records.
+    /// holding its former records. To add records that arrive in pages, use [`IndexBuilder::extending`].
     pub fn extend<'a>(
         &mut self,
         records: impl IntoIterator<Item = &'a Record>,
@@ -731,15 +799,25 @@ impl Index {
             self.truncate_records(start);
             return Err(error);
         }
+        self.complete(start, entries);
+        Ok(self.len() - start)
+    }
+
+    /// Merges the blocking keys of the records from position `start` on and derives the model again (nothing when
+    /// no record was added).
+    fn complete(&mut self, start: usize, mut entries: Vec<(u64, u32)>) {
         let added = self.len() - start;
         if added == 0 {
-            return Ok(0);
+            return;
         }
+        let clock = std::time::Instant::now();
         entries.sort_unstable();
+        tracing::debug!(added, entries = entries.len(), elapsed = ?clock.elapsed(), "index: keys sorted");
         self.merge_postings(&entries);
         drop(entries);
+        tracing::debug!(elapsed = ?clock.elapsed(), "index: postings merged");
         self.rederive_model();
-        Ok(added)
+        tracing::debug!(elapsed = ?clock.elapsed(), "index: model derived");
     }
 
     /// λ, `u` and the household dependence from all records (see [`Index::extend`]).
@@ -752,8 +830,11 @@ impl Index {
         }
         self.model.prior = fresh.prior;
         let n = self.len();
+        let clock = std::time::Instant::now();
         self.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
+        tracing::debug!(elapsed = ?clock.elapsed(), "index: u estimated");
         self.estimate_household();
+        tracing::debug!(elapsed = ?clock.elapsed(), "index: household dependence estimated");
     }
 
     /// Prepares records (normalised, parsed, keyed) in batches on all available cores and appends them in order;

@@ -37,6 +37,8 @@ pub mod normalize;
 
 pub use compare::{ComparisonLevel, FieldKind};
 pub use error::{IndexError, LinkError};
-pub use index::{Candidate, INDEX_VERSION, Index, Record, RelationKind, RelativeCandidate};
+pub use index::{
+    Candidate, INDEX_VERSION, Index, IndexBuilder, Record, RelationKind, RelativeCandidate,
+};
 pub use link::{LinkResult, LinkSpec, Metrics, ScoredPair, evaluate, link_files, write_pairs_csv};
 pub use model::{Evidence, FieldEvidence, HouseholdDependence, Model};

@@ -12,20 +12,28 @@
 //! Every function here is total: any input (empty, emoji, control characters, mixed scripts) gives an output,
 //! never a panic.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ferrous_opencc::{OpenCC, config::BuiltinConfig};
 use pinyin::{ToPinyin, ToPinyinMulti};
 
+/// The code points the traditional→simplified table covers: CJK Extension A, the unified ideographs and the
+/// compatibility ideographs (繁体 characters outside them are kept as they are).
+const T2S_FIRST: u32 = 0x3400;
+const T2S_LAST: u32 = 0xFAFF;
+
 /// The character-level traditional→simplified table, built once from the OpenCC data by converting every CJK
-/// ideograph on its own (names and addresses need characters, not phrases).
-fn t2s_table() -> &'static HashMap<char, char> {
-    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+/// ideograph on its own (names and addresses need characters, not phrases). Dense over
+/// [`T2S_FIRST`]..=[`T2S_LAST`] (200 KB), so that a lookup is an array read: every character of every record
+/// goes through it when an index is built.
+fn t2s_table() -> &'static [char] {
+    static TABLE: OnceLock<Box<[char]>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = HashMap::new();
+        let mut table: Vec<char> = (T2S_FIRST..=T2S_LAST)
+            .map(|cp| char::from_u32(cp).unwrap_or('\u{FFFD}'))
+            .collect();
         // The converter (with its phrase dictionaries) is only needed to build the table and is dropped after.
-        // Should it fail to load, the table stays empty and text is kept as is.
+        // Should it fail to load, the table maps every character to itself.
         if let Ok(converter) = OpenCC::from_config(BuiltinConfig::T2s) {
             let ranges = [0x3400u32..=0x4DBF, 0x4E00..=0x9FFF, 0xF900..=0xFAFF];
             let mut buf = String::new();
@@ -39,23 +47,44 @@ fn t2s_table() -> &'static HashMap<char, char> {
                     let out = converter.convert(&buf);
                     let mut chars = out.chars();
                     if let (Some(s), None) = (chars.next(), chars.next())
-                        && s != c
+                        && let Some(slot) = table.get_mut((cp - T2S_FIRST) as usize)
                     {
-                        table.insert(c, s);
+                        *slot = s;
                     }
                 }
             }
         }
-        table
+        table.into_boxed_slice()
     })
 }
 
 /// Converts one traditional character to its simplified form (繁转简), other characters unchanged.
 pub fn simplify_char(c: char) -> char {
-    if c.is_ascii() {
+    let cp = c as u32;
+    if !(T2S_FIRST..=T2S_LAST).contains(&cp) {
         return c;
     }
-    t2s_table().get(&c).copied().unwrap_or(c)
+    t2s_table()
+        .get((cp - T2S_FIRST) as usize)
+        .copied()
+        .unwrap_or(c)
+}
+
+/// Whether a character is kept by normalisation (a letter of any script, a digit or an ideograph); ideographs
+/// are answered without Unicode's general tables.
+pub(crate) fn is_word_char(c: char) -> bool {
+    is_cjk(c) || c.is_alphanumeric()
+}
+
+/// Appends `c` in lower case (ideographs as they are, without Unicode's case tables).
+pub(crate) fn push_lower(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_cjk(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
 }
 
 /// Converts traditional characters to simplified ones (繁转简), character by character. ASCII-only text is
@@ -92,13 +121,13 @@ pub fn normalize_text(text: &str) -> String {
             .map(|b| char::from(b.to_ascii_lowercase()))
             .collect();
     }
-    let folded: String = text.chars().map(fold_width).collect();
-    let simplified = to_simplified(&folded);
-    simplified
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().map(|c| simplify_char(fold_width(c))) {
+        if is_word_char(c) {
+            push_lower(&mut out, c);
+        }
+    }
+    out
 }
 
 /// Normalises a person's name (姓名): like [`normalize_text`], but for Latin-script names single spaces between
@@ -114,12 +143,12 @@ pub fn normalize_name(text: &str) -> String {
     let mut out = String::with_capacity(simplified.len());
     let mut pending_space = false;
     for c in simplified.chars() {
-        if c.is_alphanumeric() {
+        if is_word_char(c) {
             if pending_space && !out.is_empty() && !has_cjk {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(c.to_lowercase());
+            push_lower(&mut out, c);
         } else if c.is_whitespace() || c == '-' || c == '.' {
             pending_space = true;
         }
@@ -158,8 +187,8 @@ pub fn pinyin_key(text: &str) -> String {
         match c.to_pinyin() {
             Some(p) => out.push_str(p.plain()),
             None => {
-                if c.is_alphanumeric() {
-                    out.extend(c.to_lowercase());
+                if is_word_char(c) {
+                    push_lower(&mut out, c);
                 }
             }
         }

@@ -22,6 +22,7 @@ pub mod entity;
 pub mod error;
 pub mod import;
 mod lookup;
+mod match_index;
 pub mod matching;
 pub mod stats;
 pub mod table;

@@ -1,12 +1,7 @@
-//! `xunren match`: the registry's side of matching. It feeds the reference records to the matcher
-//! (xunren-match, which knows no database), keeps the matcher's index saved in the database, runs
-//! every lost person (失联) against it, and stores the candidates for the task engine.
+//! `xunren match`: the registry's side of matching. It runs every lost person (失联) against the
+//! matching index of the reference records (kept by [`crate::match_index`]: built, extended, saved
+//! and loaded there) and stores the candidates for the task engine.
 //!
-//! - The index is built once per state of the reference records (a fingerprint of their count,
-//!   highest id and newest import batch) and saved in `match_index_chunks`; later runs load it.
-//!   When records were only added since (no record up to the saved highest id changed or went
-//!   away), the saved index is loaded, extended with the added records and saved again instead of
-//!   being rebuilt ([`xunren_match::Index::extend`] gives the same candidates as a rebuild).
 //! - A run is incremental: when the index is the one the previous run used, only lost persons
 //!   changed since that run are matched again; otherwise every lost person is.
 //! - Candidates for the person (`person`) and relatives or former neighbours (`relative`) are
@@ -16,14 +11,18 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
     TransactionTrait, Value,
 };
 use serde::Serialize;
-use xunren_match::{Index, IndexError, Record};
+use xunren_match::{IndexError, Record};
 
 use crate::bulk::BulkInsert;
-use crate::entity::{match_candidate, match_index_chunk, match_run, reference_record};
+use crate::match_index::{current_index, split_phones};
+pub use crate::match_index::{
+    IndexOrigin, IndexRefresh, forget_saved_index, reference_fingerprint, refresh_index,
+};
+use crate::entity::{match_candidate, match_run};
 
 /// Errors of a matching run.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +31,8 @@ pub enum MatchError {
     Database(#[from] DbErr),
     #[error("匹配索引错误 / matching index error: {0}")]
     Index(#[from] IndexError),
+    #[error("索引构建线程意外停止 / the thread building the matching index stopped unexpectedly")]
+    BuilderStopped,
 }
 
 /// How to run matching.
@@ -106,320 +107,6 @@ impl LostPerson {
             registered_address: self.registered_address.clone(),
         }
     }
-}
-
-fn split_phones(phones: Option<&str>) -> Vec<String> {
-    phones
-        .map(|p| {
-            p.split(';')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Bytes of a saved index per database row.
-const CHUNK: usize = 8 * 1024 * 1024;
-/// Reference records read per keyset page.
-const PAGE: u64 = 50_000;
-
-/// The state of the reference records an index was built from (参考记录状态): their count, highest
-/// id and newest import batch, with the matcher's index version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ReferenceState {
-    records: i64,
-    max_id: i64,
-    max_batch: i64,
-}
-
-impl ReferenceState {
-    fn fingerprint(&self) -> String {
-        format!(
-            "v{}:{}:{}:{}",
-            xunren_match::INDEX_VERSION,
-            self.records,
-            self.max_id,
-            self.max_batch
-        )
-    }
-
-    /// The state a fingerprint names, when it was written by this index version.
-    fn parse(fingerprint: &str) -> Option<Self> {
-        let rest = fingerprint.strip_prefix('v')?;
-        let mut parts = rest.split(':');
-        let version: u32 = parts.next()?.parse().ok()?;
-        if version != xunren_match::INDEX_VERSION {
-            return None;
-        }
-        let state = ReferenceState {
-            records: parts.next()?.parse().ok()?,
-            max_id: parts.next()?.parse().ok()?,
-            max_batch: parts.next()?.parse().ok()?,
-        };
-        parts.next().is_none().then_some(state)
-    }
-}
-
-fn get_i64(row: &sea_orm::QueryResult, column: &str) -> Result<i64, DbErr> {
-    row.try_get::<i64>("", column)
-        .or_else(|_| row.try_get::<i32>("", column).map(i64::from))
-}
-
-async fn reference_state<C: ConnectionTrait>(
-    db: &C,
-    up_to_id: Option<i64>,
-) -> Result<ReferenceState, DbErr> {
-    let backend = db.get_database_backend();
-    let filter = up_to_id.map_or(String::new(), |id| format!(" WHERE id <= {id}"));
-    let row = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS max_id, \
-                 COALESCE(MAX(import_batch_id), 0) AS max_batch FROM reference_records{filter}"
-            ),
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => ReferenceState {
-            records: get_i64(&row, "n")?,
-            max_id: get_i64(&row, "max_id")?,
-            max_batch: get_i64(&row, "max_batch")?,
-        },
-        None => ReferenceState {
-            records: 0,
-            max_id: 0,
-            max_batch: 0,
-        },
-    })
-}
-
-/// Names the state of the reference records an index was built from, and the matcher's index
-/// version (a newer matcher rebuilds an index saved by an older one).
-pub async fn reference_fingerprint<C: ConnectionTrait>(db: &C) -> Result<String, DbErr> {
-    Ok(reference_state(db, None).await?.fingerprint())
-}
-
-/// Whether the reference records now are those of `saved` plus records added after it (新增):
-/// every record up to the saved highest id is still there (same count) and none of them was
-/// changed since (an import that changes a record stamps it with its own, newer batch). Ids only
-/// grow (PostgreSQL sequences; SQLite hands out the highest id + 1), so added records have ids
-/// above the saved highest one.
-async fn only_additions_since<C: ConnectionTrait>(
-    db: &C,
-    saved: ReferenceState,
-    now: ReferenceState,
-) -> Result<bool, DbErr> {
-    if now.records <= saved.records || now.max_id <= saved.max_id {
-        return Ok(false);
-    }
-    let old = reference_state(db, Some(saved.max_id)).await?;
-    Ok(old.records == saved.records && old.max_batch <= saved.max_batch)
-}
-
-/// The fingerprint the saved index was stored under, if any.
-async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
-    let row: Option<String> = match_index_chunk::Entity::find()
-        .select_only()
-        .column(match_index_chunk::Column::Fingerprint)
-        .order_by_asc(match_index_chunk::Column::Seq)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(row)
-}
-
-/// Loads the saved index for `fingerprint`, if there is one and it reads back. Chunks are read
-/// one at a time, so that memory holds the saved bytes once, then the index.
-async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Option<Index>, DbErr> {
-    let chunks: Vec<(i32, String)> = match_index_chunk::Entity::find()
-        .select_only()
-        .column(match_index_chunk::Column::Seq)
-        .column(match_index_chunk::Column::Fingerprint)
-        .order_by_asc(match_index_chunk::Column::Seq)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if chunks.is_empty() || chunks.iter().any(|(_, f)| f != fingerprint) {
-        return Ok(None);
-    }
-    let mut bytes = Vec::new();
-    for (seq, _) in &chunks {
-        let data: Option<Vec<u8>> = match_index_chunk::Entity::find()
-            .select_only()
-            .column(match_index_chunk::Column::Data)
-            .filter(match_index_chunk::Column::Seq.eq(*seq))
-            .into_tuple()
-            .one(db)
-            .await?;
-        let Some(data) = data else {
-            return Ok(None);
-        };
-        if bytes.is_empty() {
-            bytes.reserve_exact(data.len() * chunks.len());
-        }
-        bytes.extend_from_slice(&data);
-    }
-    match Index::from_bytes(&bytes) {
-        Ok(index) => Ok(Some(index)),
-        Err(error) => {
-            tracing::warn!("saved matching index unreadable, rebuilding: {error}");
-            Ok(None)
-        }
-    }
-}
-
-/// Reads the reference records with an id above `after`, in pages, as the matcher's records.
-async fn load_reference_records<C: ConnectionTrait>(
-    db: &C,
-    mut after: i64,
-) -> Result<Vec<Record>, DbErr> {
-    type Row = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<chrono::NaiveDate>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let mut records = Vec::new();
-    loop {
-        let page: Vec<Row> = reference_record::Entity::find()
-            .select_only()
-            .column(reference_record::Column::Id)
-            .column(reference_record::Column::Name)
-            .column(reference_record::Column::IdNumber)
-            .column(reference_record::Column::IdNumberAsGiven)
-            .column(reference_record::Column::BirthDate)
-            .column(reference_record::Column::Phones)
-            .column(reference_record::Column::Address)
-            .column(reference_record::Column::PreviousAddress)
-            .filter(reference_record::Column::Id.gt(after))
-            .order_by_asc(reference_record::Column::Id)
-            .limit(PAGE)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.0;
-        records.extend(page.into_iter().map(
-            |(id, name, id_number, as_given, birth_date, phones, address, previous)| Record {
-                id: id.to_string(),
-                name,
-                former_names: Vec::new(),
-                id_number: id_number.or(as_given),
-                birth_date: birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
-                phones: split_phones(phones.as_deref()),
-                address,
-                former_address: previous,
-                registered_address: None,
-            },
-        ));
-    }
-    Ok(records)
-}
-
-/// Saves `index` under `fingerprint`, replacing the saved one.
-async fn save_index(
-    db: &DatabaseConnection,
-    index: &Index,
-    fingerprint: &str,
-) -> Result<(), MatchError> {
-    let mut bytes = Vec::new();
-    index.write_to(&mut bytes)?;
-    let txn = db.begin().await?;
-    match_index_chunk::Entity::delete_many().exec(&txn).await?;
-    for (seq, chunk) in bytes.chunks(CHUNK).enumerate() {
-        match_index_chunk::ActiveModel {
-            seq: Set(i32::try_from(seq).unwrap_or(i32::MAX)),
-            fingerprint: Set(fingerprint.to_string()),
-            data: Set(chunk.to_vec()),
-        }
-        .insert(&txn)
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// How the index of a run was obtained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IndexOrigin {
-    /// The saved index was current: loaded (索引已加载).
-    Loaded,
-    /// Records were only added since the saved index: loaded, extended with them and saved again
-    /// (索引已追加).
-    Extended {
-        /// Records added to the saved index.
-        added: u64,
-    },
-    /// No usable saved index, or records changed or were removed: built from all records and saved
-    /// (索引已重建).
-    Rebuilt,
-}
-
-/// The index for the current reference records: loaded when saved; extended and saved again when
-/// records were only added since; built and saved otherwise. Returns it with its fingerprint and
-/// how it was obtained.
-pub async fn current_index(
-    db: &DatabaseConnection,
-) -> Result<(Index, String, IndexOrigin), MatchError> {
-    let now = reference_state(db, None).await?;
-    let fingerprint = now.fingerprint();
-    let saved = saved_fingerprint(db).await?;
-    if saved.as_deref() == Some(fingerprint.as_str())
-        && let Some(index) = load_index(db, &fingerprint).await?
-    {
-        return Ok((index, fingerprint, IndexOrigin::Loaded));
-    }
-    if let Some(saved_fingerprint) = saved
-        && let Some(saved_state) = ReferenceState::parse(&saved_fingerprint)
-        && only_additions_since(db, saved_state, now).await?
-        && let Some(mut index) = load_index(db, &saved_fingerprint).await?
-        && i64::try_from(index.len()).is_ok_and(|n| n == saved_state.records)
-    {
-        let added = load_reference_records(db, saved_state.max_id).await?;
-        let count = index.extend(&added)?;
-        drop(added);
-        save_index(db, &index, &fingerprint).await?;
-        return Ok((
-            index,
-            fingerprint,
-            IndexOrigin::Extended {
-                added: count as u64,
-            },
-        ));
-    }
-    let records = load_reference_records(db, 0).await?;
-    let index = Index::build(&records)?;
-    drop(records);
-    save_index(db, &index, &fingerprint).await?;
-    Ok((index, fingerprint, IndexOrigin::Rebuilt))
-}
-
-/// Brings the saved index up to date with the reference records (as [`current_index`]) without
-/// matching: run after a reference import, so that the next `xunren match` finds it ready.
-pub async fn refresh_index(db: &DatabaseConnection) -> Result<IndexRefresh, MatchError> {
-    let clock = Instant::now();
-    let (index, _, origin) = current_index(db).await?;
-    Ok(IndexRefresh {
-        records_indexed: index.len() as u64,
-        origin,
-        time: clock.elapsed(),
-    })
-}
-
-/// What [`refresh_index`] did.
-#[derive(Clone, Debug, Serialize)]
-pub struct IndexRefresh {
-    pub records_indexed: u64,
-    pub origin: IndexOrigin,
-    #[serde(skip)]
-    pub time: Duration,
 }
 
 const LOST_PERSONS_SQL: &str = "SELECT p.id, p.name, p.id_number, p.id_number_as_given, p.birth_date, \

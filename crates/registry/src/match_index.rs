@@ -1,0 +1,605 @@
+//! The matching index of the reference records (匹配索引): built from the database, kept up to date,
+//! saved and loaded. The matcher (xunren-match) knows no database; this module feeds it.
+//!
+//! - The index is built once per state of the reference records (a fingerprint of their count,
+//!   highest id and newest import batch, [`reference_fingerprint`]) and saved; later runs load it.
+//!   When records were only added since (no record up to the saved highest id changed or went
+//!   away), the saved index is loaded, extended with the added records and saved again instead of
+//!   being rebuilt ([`xunren_match::Index::extend`] gives the same candidates as a rebuild).
+//! - Records are read a page at a time, each page as one row (see [`reference_page_sql`]), while a
+//!   thread of its own prepares the previous page.
+//! - Where it is saved ([`IndexStore`]): on the embedded SQLite default, in a file beside the
+//!   database (`xunren.db-match-index`), written to a temporary file and renamed into place; on
+//!   PostgreSQL (or an in-memory SQLite database), in the table `match_index_chunks`, in rows of
+//!   8 MB, so that every app instance sharing the database finds it. Either way the saved bytes
+//!   carry the fingerprint they were built for, and an index that does not read back is rebuilt.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+use serde::Serialize;
+use xunren_match::{Index, IndexBuilder, IndexError, Record};
+
+use crate::entity::match_index_chunk;
+use crate::matching::MatchError;
+
+/// Reference records read per keyset page.
+const PAGE: u64 = 50_000;
+
+/// The state of the reference records an index was built from (参考记录状态): their count, highest
+/// id and newest import batch, with the matcher's index version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ReferenceState {
+    records: i64,
+    max_id: i64,
+    max_batch: i64,
+}
+
+impl ReferenceState {
+    fn fingerprint(&self) -> String {
+        format!(
+            "v{}:{}:{}:{}",
+            xunren_match::INDEX_VERSION,
+            self.records,
+            self.max_id,
+            self.max_batch
+        )
+    }
+
+    /// The state a fingerprint names, when it was written by this index version.
+    fn parse(fingerprint: &str) -> Option<Self> {
+        let rest = fingerprint.strip_prefix('v')?;
+        let mut parts = rest.split(':');
+        let version: u32 = parts.next()?.parse().ok()?;
+        if version != xunren_match::INDEX_VERSION {
+            return None;
+        }
+        let state = ReferenceState {
+            records: parts.next()?.parse().ok()?,
+            max_id: parts.next()?.parse().ok()?,
+            max_batch: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(state)
+    }
+}
+
+fn get_i64(row: &sea_orm::QueryResult, column: &str) -> Result<i64, DbErr> {
+    row.try_get::<i64>("", column)
+        .or_else(|_| row.try_get::<i32>("", column).map(i64::from))
+}
+
+async fn reference_state<C: ConnectionTrait>(
+    db: &C,
+    up_to_id: Option<i64>,
+) -> Result<ReferenceState, DbErr> {
+    let backend = db.get_database_backend();
+    let filter = up_to_id.map_or(String::new(), |id| format!(" WHERE id <= {id}"));
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS max_id, \
+                 COALESCE(MAX(import_batch_id), 0) AS max_batch FROM reference_records{filter}"
+            ),
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => ReferenceState {
+            records: get_i64(&row, "n")?,
+            max_id: get_i64(&row, "max_id")?,
+            max_batch: get_i64(&row, "max_batch")?,
+        },
+        None => ReferenceState {
+            records: 0,
+            max_id: 0,
+            max_batch: 0,
+        },
+    })
+}
+
+/// Names the state of the reference records an index was built from, and the matcher's index
+/// version (a newer matcher rebuilds an index saved by an older one).
+pub async fn reference_fingerprint<C: ConnectionTrait>(db: &C) -> Result<String, DbErr> {
+    Ok(reference_state(db, None).await?.fingerprint())
+}
+
+/// Whether the reference records now are those of `saved` plus records added after it (新增):
+/// every record up to the saved highest id is still there (same count) and none of them was
+/// changed since (an import that changes a record stamps it with its own, newer batch). Ids only
+/// grow (PostgreSQL sequences; SQLite hands out the highest id + 1), so added records have ids
+/// above the saved highest one.
+async fn only_additions_since<C: ConnectionTrait>(
+    db: &C,
+    saved: ReferenceState,
+    now: ReferenceState,
+) -> Result<bool, DbErr> {
+    if now.records <= saved.records || now.max_id <= saved.max_id {
+        return Ok(false);
+    }
+    let old = reference_state(db, Some(saved.max_id)).await?;
+    Ok(old.records == saved.records && old.max_batch <= saved.max_batch)
+}
+
+pub(crate) fn split_phones(phones: Option<&str>) -> Vec<String> {
+    phones
+        .map(|p| {
+            p.split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The separators of a page read by [`read_reference_page`]: between records, between fields.
+const RECORD_SEP: char = '\u{1e}';
+const FIELD_SEP: char = '\u{1f}';
+
+/// Fields of a record in a page.
+const PAGE_FIELDS: usize = 7;
+
+/// The query reading one page of reference records as a single row: the page's highest id, its
+/// number of records, and its records joined into one text (fields joined by U+001F, records by
+/// U+001E). One row per page instead of one per record: reading 1,000,000 records through the
+/// driver row by row took 7.5 s on SQLite, most of it handing rows between threads.
+///
+/// With `clean`, separators inside values are replaced by spaces (which normalisation drops
+/// anyway); that doubles the cost of the query, so it is only run for a page whose plain reading
+/// does not split into exactly its count of records of [`PAGE_FIELDS`] fields — which it always
+/// does unless a value holds a separator, since every extra separator adds a record or a field.
+fn reference_page_sql(backend: sea_orm::DbBackend, clean: bool) -> String {
+    let (chr, concat, param) = match backend {
+        sea_orm::DbBackend::Postgres => ("chr", "string_agg", ["$1", "$2"]),
+        _ => ("char", "group_concat", ["?", "?"]),
+    };
+    let value = |expr: &str| {
+        if clean {
+            format!("replace(replace({expr}, {chr}(30), ' '), {chr}(31), ' ')")
+        } else {
+            expr.to_string()
+        }
+    };
+    let fields: [String; PAGE_FIELDS] = [
+        "CAST(id AS TEXT)".to_string(),
+        value("name"),
+        value("COALESCE(id_number, id_number_as_given, '')"),
+        "COALESCE(CAST(birth_date AS TEXT), '')".to_string(),
+        value("COALESCE(phones, '')"),
+        value("COALESCE(address, '')"),
+        value("COALESCE(previous_address, '')"),
+    ];
+    let line = fields.join(&format!(" || {chr}(31) || "));
+    format!(
+        "SELECT MAX(id) AS last_id, COUNT(*) AS n, {concat}(line, {chr}(30) ORDER BY id) AS page \
+         FROM (SELECT id, {line} AS line FROM reference_records WHERE id > {} ORDER BY id LIMIT {}) p",
+        param[0], param[1]
+    )
+}
+
+/// The matcher's record of one line of a page (see [`reference_page_sql`]); `None` unless it has
+/// exactly [`PAGE_FIELDS`] fields.
+fn record_of_line(line: &str) -> Option<Record> {
+    let fields: Vec<&str> = line.split(FIELD_SEP).collect();
+    let [id, name, id_number, birth_date, phones, address, previous] = fields[..] else {
+        return None;
+    };
+    let optional = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Some(Record {
+        id: id.to_string(),
+        name: name.to_string(),
+        former_names: Vec::new(),
+        id_number: optional(id_number),
+        birth_date: optional(birth_date),
+        phones: split_phones(Some(phones)),
+        address: optional(address),
+        former_address: optional(previous),
+        registered_address: None,
+    })
+}
+
+/// Reads the reference records with an id above `after`, at most `limit`, as the matcher's
+/// records; with the highest id read (`None` when there are no more).
+async fn read_reference_page<C: ConnectionTrait>(
+    db: &C,
+    after: i64,
+    limit: u64,
+) -> Result<(Vec<Record>, Option<i64>), DbErr> {
+    let backend = db.get_database_backend();
+    for clean in [false, true] {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                reference_page_sql(backend, clean),
+                [Value::from(after), Value::from(limit as i64)],
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Ok((Vec::new(), None));
+        };
+        let last = row
+            .try_get::<Option<i64>>("", "last_id")
+            .or_else(|_| row.try_get::<Option<i32>>("", "last_id").map(|v| v.map(i64::from)))?;
+        let Some(last) = last else {
+            return Ok((Vec::new(), None));
+        };
+        let count = get_i64(&row, "n")?;
+        let page: Option<String> = row.try_get("", "page")?;
+        let records: Option<Vec<Record>> = page
+            .as_deref()
+            .unwrap_or("")
+            .split(RECORD_SEP)
+            .map(record_of_line)
+            .collect();
+        if let Some(records) = records
+            && i64::try_from(records.len()).is_ok_and(|n| n == count)
+        {
+            return Ok((records, Some(last)));
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "参考记录第 {after} 号之后的一页无法读取 / the page of reference records after id {after} could not be read"
+    )))
+}
+
+/// Feeds the reference records with an id above `after` to `builder` and finishes the index. Pages
+/// are read here while a thread of its own prepares the previous page (reading is one core's work,
+/// preparing is spread over all), and finishing (sorting keys, deriving the model) runs on that
+/// thread too, off the async runtime.
+async fn build_from_records<C: ConnectionTrait>(
+    db: &C,
+    builder: IndexBuilder,
+    mut after: i64,
+) -> Result<Index, MatchError> {
+    let (pages, mut inbox) = tokio::sync::mpsc::channel::<Vec<Record>>(1);
+    let (done, result) = tokio::sync::oneshot::channel::<Result<Index, IndexError>>();
+    std::thread::spawn(move || {
+        let mut builder = builder;
+        let mut outcome = Ok(());
+        while let Some(page) = inbox.blocking_recv() {
+            if outcome.is_ok() {
+                outcome = builder.add(&page).map(|_| ());
+            }
+        }
+        let _ = done.send(outcome.map(|()| builder.finish()));
+    });
+    loop {
+        let (page, last) = read_reference_page(db, after, PAGE).await?;
+        let Some(last) = last else { break };
+        after = last;
+        if pages.send(page).await.is_err() {
+            break;
+        }
+    }
+    drop(pages);
+    match result.await {
+        Ok(index) => Ok(index?),
+        Err(_) => Err(MatchError::BuilderStopped),
+    }
+}
+
+/// Collects written bytes in chunks of [`CHUNK`] bytes, each allocated once (no growing buffer
+/// copied as it grows, no copy per saved row).
+#[derive(Default)]
+struct Chunks(Vec<Vec<u8>>);
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len();
+        while !buf.is_empty() {
+            let last = match self.0.last_mut() {
+                Some(last) if last.len() < CHUNK => last,
+                _ => {
+                    self.0.push(Vec::with_capacity(CHUNK));
+                    let Some(last) = self.0.last_mut() else {
+                        break;
+                    };
+                    last
+                }
+            };
+            let take = buf.len().min(CHUNK - last.len());
+            last.extend_from_slice(&buf[..take]);
+            buf = &buf[take..];
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Bytes of a saved index per database row.
+const CHUNK: usize = 8 * 1024 * 1024;
+
+/// Where the saved index lives (匹配索引的存放处).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum IndexStore {
+    /// A file beside the SQLite database: its first line is the fingerprint, the index follows.
+    File(PathBuf),
+    /// Rows of `match_index_chunks`, each carrying the fingerprint.
+    Rows,
+}
+
+/// The suffix of the index file beside a SQLite database file.
+const INDEX_FILE_SUFFIX: &str = "-match-index";
+/// The longest fingerprint line an index file may start with.
+const MAX_FINGERPRINT: usize = 256;
+
+/// The store of this database: the file beside a SQLite database's main file, rows otherwise
+/// (PostgreSQL, or SQLite without a file).
+async fn index_store<C: ConnectionTrait>(db: &C) -> Result<IndexStore, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return Ok(IndexStore::Rows);
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, "PRAGMA database_list"))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        let file: String = row.try_get("", "file")?;
+        if name == "main" && !file.is_empty() {
+            return Ok(IndexStore::File(PathBuf::from(file + INDEX_FILE_SUFFIX)));
+        }
+    }
+    Ok(IndexStore::Rows)
+}
+
+/// An I/O error of the index file as a database error (the file is the database's companion).
+fn file_error(path: &std::path::Path, error: std::io::Error) -> DbErr {
+    DbErr::Custom(format!(
+        "匹配索引文件 {} 读写失败 / the matching index file {} could not be read or written: {error}",
+        path.display(),
+        path.display()
+    ))
+}
+
+/// The fingerprint line at the start of an index file, and where the index begins.
+fn file_fingerprint(head: &[u8]) -> Option<(String, usize)> {
+    let end = head.iter().take(MAX_FINGERPRINT).position(|&b| b == b'\n')?;
+    let fingerprint = std::str::from_utf8(&head[..end]).ok()?;
+    Some((fingerprint.to_string(), end + 1))
+}
+
+/// The fingerprint the saved index was stored under, if any.
+async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
+    match index_store(db).await? {
+        IndexStore::File(path) => {
+            use tokio::io::AsyncReadExt;
+            let mut file = match tokio::fs::File::open(&path).await {
+                Ok(file) => file,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(error) => return Err(file_error(&path, error)),
+            };
+            let mut head = Vec::with_capacity(MAX_FINGERPRINT);
+            (&mut file)
+                .take(MAX_FINGERPRINT as u64)
+                .read_to_end(&mut head)
+                .await
+                .map_err(|e| file_error(&path, e))?;
+            Ok(file_fingerprint(&head).map(|(fingerprint, _)| fingerprint))
+        }
+        IndexStore::Rows => {
+            match_index_chunk::Entity::find()
+                .select_only()
+                .column(match_index_chunk::Column::Fingerprint)
+                .order_by_asc(match_index_chunk::Column::Seq)
+                .into_tuple()
+                .one(db)
+                .await
+        }
+    }
+}
+
+/// Reads an index from its saved bytes; `None` (and a warning) when they do not read back.
+fn index_of_bytes(bytes: &[u8]) -> Option<Index> {
+    match Index::from_bytes(bytes) {
+        Ok(index) => Some(index),
+        Err(error) => {
+            tracing::warn!("saved matching index unreadable, rebuilding: {error}");
+            None
+        }
+    }
+}
+
+/// Loads the saved index for `fingerprint`, if there is one and it reads back. Memory holds the
+/// saved bytes once (rows are read one at a time), then the index.
+async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Option<Index>, DbErr> {
+    if let IndexStore::File(path) = index_store(db).await? {
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(file_error(&path, error)),
+        };
+        return Ok(match file_fingerprint(&bytes) {
+            Some((saved, start)) if saved == fingerprint => {
+                bytes.get(start..).and_then(index_of_bytes)
+            }
+            _ => None,
+        });
+    }
+    let chunks: Vec<(i32, String)> = match_index_chunk::Entity::find()
+        .select_only()
+        .column(match_index_chunk::Column::Seq)
+        .column(match_index_chunk::Column::Fingerprint)
+        .order_by_asc(match_index_chunk::Column::Seq)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if chunks.is_empty() || chunks.iter().any(|(_, f)| f != fingerprint) {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    for (seq, _) in &chunks {
+        let data: Option<Vec<u8>> = match_index_chunk::Entity::find()
+            .select_only()
+            .column(match_index_chunk::Column::Data)
+            .filter(match_index_chunk::Column::Seq.eq(*seq))
+            .into_tuple()
+            .one(db)
+            .await?;
+        let Some(data) = data else {
+            return Ok(None);
+        };
+        if bytes.is_empty() {
+            bytes.reserve_exact(data.len() * chunks.len());
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok(index_of_bytes(&bytes))
+}
+
+/// Saves `index` under `fingerprint`, replacing the saved one. A file is written beside under a
+/// name of its own, then renamed into place (readers see the old index or the new one, never a
+/// part); rows are replaced in one transaction.
+async fn save_index(
+    db: &DatabaseConnection,
+    index: &Index,
+    fingerprint: &str,
+) -> Result<(), MatchError> {
+    let mut chunks = Chunks::default();
+    index.write_to(&mut chunks)?;
+    match index_store(db).await? {
+        IndexStore::File(path) => {
+            use tokio::io::AsyncWriteExt;
+            static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut temporary = path.clone().into_os_string();
+            temporary.push(format!(".{}.{n}.tmp", std::process::id()));
+            let temporary = PathBuf::from(temporary);
+            let written = async {
+                let mut file = tokio::fs::File::create(&temporary).await?;
+                file.write_all(format!("{fingerprint}\n").as_bytes()).await?;
+                for chunk in &chunks.0 {
+                    file.write_all(chunk).await?;
+                }
+                file.flush().await?;
+                drop(file);
+                tokio::fs::rename(&temporary, &path).await
+            }
+            .await;
+            if let Err(error) = written {
+                let _ = tokio::fs::remove_file(&temporary).await;
+                return Err(file_error(&path, error).into());
+            }
+            // An index saved in rows by an earlier version is stale now.
+            match_index_chunk::Entity::delete_many().exec(db).await?;
+        }
+        IndexStore::Rows => {
+            let txn = db.begin().await?;
+            match_index_chunk::Entity::delete_many().exec(&txn).await?;
+            for (seq, chunk) in chunks.0.into_iter().enumerate() {
+                match_index_chunk::ActiveModel {
+                    seq: Set(i32::try_from(seq).unwrap_or(i32::MAX)),
+                    fingerprint: Set(fingerprint.to_string()),
+                    data: Set(chunk),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            txn.commit().await?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets the saved index, so that the next run builds it from all records (`xunren match
+/// --rebuild-index`; also what a benchmark of the cold path does).
+pub async fn forget_saved_index(db: &DatabaseConnection) -> Result<(), MatchError> {
+    if let IndexStore::File(path) = index_store(db).await? {
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(file_error(&path, error).into()),
+        }
+    }
+    match_index_chunk::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
+
+/// How the index of a run was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexOrigin {
+    /// The saved index was current: loaded (索引已加载).
+    Loaded,
+    /// Records were only added since the saved index: loaded, extended with them and saved again
+    /// (索引已追加).
+    Extended {
+        /// Records added to the saved index.
+        added: u64,
+    },
+    /// No usable saved index, or records changed or were removed: built from all records and saved
+    /// (索引已重建).
+    Rebuilt,
+}
+
+/// The index for the current reference records: loaded when saved; extended and saved again when
+/// records were only added since; built and saved otherwise. Returns it with its fingerprint and
+/// how it was obtained.
+pub async fn current_index(
+    db: &DatabaseConnection,
+) -> Result<(Index, String, IndexOrigin), MatchError> {
+    let now = reference_state(db, None).await?;
+    let fingerprint = now.fingerprint();
+    let saved = saved_fingerprint(db).await?;
+    if saved.as_deref() == Some(fingerprint.as_str())
+        && let Some(index) = load_index(db, &fingerprint).await?
+    {
+        return Ok((index, fingerprint, IndexOrigin::Loaded));
+    }
+    if let Some(saved_fingerprint) = saved
+        && let Some(saved_state) = ReferenceState::parse(&saved_fingerprint)
+        && only_additions_since(db, saved_state, now).await?
+        && let Some(index) = load_index(db, &saved_fingerprint).await?
+        && i64::try_from(index.len()).is_ok_and(|n| n == saved_state.records)
+    {
+        let before = index.len();
+        let index = build_from_records(
+            db,
+            IndexBuilder::extending(index),
+            saved_state.max_id,
+        )
+        .await?;
+        let count = index.len() - before;
+        save_index(db, &index, &fingerprint).await?;
+        return Ok((
+            index,
+            fingerprint,
+            IndexOrigin::Extended {
+                added: count as u64,
+            },
+        ));
+    }
+    let clock = Instant::now();
+    let index = build_from_records(db, IndexBuilder::new(), 0).await?;
+    tracing::debug!(records = index.len(), elapsed = ?clock.elapsed(), "index built");
+    save_index(db, &index, &fingerprint).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "index saved");
+    Ok((index, fingerprint, IndexOrigin::Rebuilt))
+}
+
+/// Brings the saved index up to date with the reference records (as [`current_index`]) without
+/// matching: run after a reference import, so that the next `xunren match` finds it ready.
+pub async fn refresh_index(db: &DatabaseConnection) -> Result<IndexRefresh, MatchError> {
+    let clock = Instant::now();
+    let (index, _, origin) = current_index(db).await?;
+    Ok(IndexRefresh {
+        records_indexed: index.len() as u64,
+        origin,
+        time: clock.elapsed(),
+    })
+}
+
+/// What [`refresh_index`] did.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexRefresh {
+    pub records_indexed: u64,
+    pub origin: IndexOrigin,
+    #[serde(skip)]
+    pub time: Duration,
+}
