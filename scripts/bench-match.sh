@@ -35,13 +35,7 @@ run() {
 }
 
 # Cold: drop the saved index so that this run builds it from the database.
-python3 - "$work/bench.db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("DELETE FROM match_index_chunks")
-db.commit()
-PY
-run "cold (build + save index, match all)" "$xunren" match --full --out "$work/candidates.csv"
+run "cold (build + save index, match all)" "$xunren" match --full --rebuild-index --out "$work/candidates.csv"
 run "warm (load index, match all)" "$xunren" match --full --out "$work/candidates.csv"
 run "incremental (nothing changed)" "$xunren" match --out "$work/candidates.csv"
 

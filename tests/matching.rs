@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use xunren_registry::import::reference::{ReferenceOptions, import_reference};
 use xunren_registry::import::roster::{RosterOptions, import_roster};
 use xunren_registry::matching::{
-    IndexOrigin, MatchOptions, refresh_index, run_matching, stored_candidates,
+    IndexOrigin, MatchOptions, forget_saved_index, refresh_index, run_matching, stored_candidates,
 };
 use xunren_tests::{TestDb, on_both_databases};
 
@@ -250,7 +250,7 @@ async fn an_extended_index_gives_the_candidates_of_a_rebuilt_one(t: &TestDb) {
     assert_eq!(extended.index_origin, IndexOrigin::Extended { added: 150 });
     let a = stored_candidates(&t.db, 0.0, true).await.expect("export");
 
-    sea_orm::ConnectionTrait::execute_unprepared(&t.db, "DELETE FROM match_index_chunks")
+    forget_saved_index(&t.db)
         .await
         .expect("drop the saved index");
     let rebuilt = run_matching(&t.db, &full).await.expect("rebuilt");
@@ -268,8 +268,55 @@ async fn an_extended_index_gives_the_candidates_of_a_rebuilt_one(t: &TestDb) {
     }
 }
 
+/// Every reference record reaches the index, also one whose values hold the characters a page of
+/// records is joined with (U+001E, U+001F): the page is read again with them replaced. On SQLite
+/// the index is saved in a file beside the database (forgetting it removes the file); on
+/// PostgreSQL in rows, so that every app instance finds it.
+async fn every_record_is_indexed_and_the_index_is_saved_beside_the_database(t: &TestDb) {
+    small_base(t).await;
+    let odd = t.write(
+        "odd.csv",
+        "来源,记录号,姓名,身份证号,性别,出生日期,联系电话,地址,原地址\n\
+         电话登记,ODD-1,王\u{1f}明,,男,1950-03-04,13912345678,黄浦区乔家路12弄\u{1e}3号,\n\
+         电话登记,ODD-2,李\u{1e}红,,女,,13912345679,黄浦区\u{1f}乔家路12弄5号,\n",
+    );
+    import_reference(&t.db, &odd, &ReferenceOptions::default(), &|_| {})
+        .await
+        .expect("records with separators");
+    forget_saved_index(&t.db).await.expect("forget");
+    let refresh = refresh_index(&t.db).await.expect("index");
+    assert_eq!(refresh.origin, IndexOrigin::Rebuilt);
+    assert_eq!(refresh.records_indexed, 602);
+    let index_file = t.path("test.db-match-index");
+    let saved_rows = t.count("SELECT COUNT(*) FROM match_index_chunks").await;
+    if t.url.starts_with("sqlite") {
+        assert!(index_file.is_file(), "{}", index_file.display());
+        assert_eq!(saved_rows, 0);
+    } else {
+        assert!(saved_rows > 0);
+    }
+    let again = refresh_index(&t.db).await.expect("load");
+    assert_eq!(again.origin, IndexOrigin::Loaded);
+    assert_eq!(again.records_indexed, 602);
+    forget_saved_index(&t.db).await.expect("forget");
+    assert!(!index_file.exists());
+    assert_eq!(t.count("SELECT COUNT(*) FROM match_index_chunks").await, 0);
+    // A saved index that does not read back is rebuilt, not trusted.
+    refresh_index(&t.db).await.expect("index");
+    if t.url.starts_with("sqlite") {
+        let text = std::fs::read(&index_file).expect("index file");
+        let cut = text.len() / 2;
+        std::fs::write(&index_file, &text[..cut]).expect("truncate");
+        assert_eq!(
+            refresh_index(&t.db).await.expect("rebuild").origin,
+            IndexOrigin::Rebuilt
+        );
+    }
+}
+
 on_both_databases!(
     matching_stores_ranked_candidates_that_point_at_the_right_records,
     reruns_are_incremental_and_reuse_the_saved_index,
     an_extended_index_gives_the_candidates_of_a_rebuilt_one,
+    every_record_is_indexed_and_the_index_is_saved_beside_the_database,
 );

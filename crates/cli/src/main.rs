@@ -77,6 +77,9 @@ enum Command {
         /// Refit the match probabilities to these lost persons (unsupervised EM) first.
         #[arg(long)]
         refit: bool,
+        /// Build the matching index from all reference records, not from the saved one (重建索引).
+        #[arg(long)]
+        rebuild_index: bool,
     },
     /// Link two arbitrary CSV files with a declared field mapping (no database involved).
     Link {
@@ -236,8 +239,14 @@ async fn main() -> Result<()> {
             relatives,
             full,
             refit,
+            rebuild_index,
         } => {
             let db = open(&cli.database_url).await?;
+            if rebuild_index {
+                xunren_registry::matching::forget_saved_index(&db)
+                    .await
+                    .context("dropping the saved matching index")?;
+            }
             let options = xunren_registry::matching::MatchOptions { top, full, refit };
             run_match(&db, &options, min_score, out.as_deref(), format, relatives).await
         }

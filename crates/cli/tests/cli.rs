@@ -119,6 +119,20 @@ fn a_lead_worked_to_contacted_from_the_command_line() {
     cli.ok(&["match", "--out", &cli.path("candidates.csv")]);
     let candidates = std::fs::read_to_string(cli.path("candidates.csv")).expect("candidates");
     assert!(candidates.lines().count() > 1, "candidates written");
+    // The imports brought the index up to date; --rebuild-index builds it from all records again.
+    let said = |args: &[&str]| {
+        let out = cli.run_with_input(args, None);
+        assert!(out.status.success(), "xunren {args:?}");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let out = cli.path("again.csv");
+    assert!(said(&["match", "--out", &out]).contains("索引已加载"));
+    assert!(said(&["match", "--rebuild-index", "--out", &out]).contains("索引已重建"));
+    assert_eq!(std::fs::read_to_string(&out).expect("again"), candidates);
     cli.ok(&["assign"]);
 
     // Someone with open leads.

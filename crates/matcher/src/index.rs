@@ -524,6 +524,33 @@ fn id_birth_visible(canonical: &str) -> bool {
             .is_some_and(|b| b.bytes().all(|c| c.is_ascii_digit()))
 }
 
+/// What records added to an index leave to do once all are added: their blocking keys as (key, position), to
+/// merge into the posting lists, and the keys of their phones with whether each is a landline, for the
+/// household estimate.
+#[derive(Debug, Default)]
+struct Pending {
+    entries: Vec<(u64, u32)>,
+    phones: Vec<(u64, bool)>,
+}
+
+impl Pending {
+    fn truncate(&mut self, entries: usize, phones: usize) {
+        self.entries.truncate(entries);
+        self.phones.truncate(phones);
+    }
+}
+
+/// Pairs of different persons sharing a phone, and of those whose addresses compare at building, lane-only and
+/// road-only level ([`HouseholdDependence`](crate::HouseholdDependence) counts).
+type PairCounts = (f64, [f64; 3]);
+
+fn add_counts(a: &mut PairCounts, b: PairCounts, sign: f64) {
+    a.0 += sign * b.0;
+    for (x, y) in a.1.iter_mut().zip(b.1) {
+        *x += sign * y;
+    }
+}
+
 /// Records prepared per batch when building an index.
 const BUILD_BATCH: usize = 32_768;
 
@@ -679,7 +706,7 @@ pub struct Index {
 pub struct IndexBuilder {
     index: Index,
     start: usize,
-    entries: Vec<(u64, u32)>,
+    pending: Pending,
 }
 
 impl Default for IndexBuilder {
@@ -700,7 +727,7 @@ impl IndexBuilder {
         Self {
             index,
             start,
-            entries: Vec::new(),
+            pending: Pending::default(),
         }
     }
 
@@ -716,10 +743,10 @@ impl IndexBuilder {
         records: impl IntoIterator<Item = &'a Record>,
     ) -> Result<usize, IndexError> {
         let before = self.index.len();
-        let entries_before = self.entries.len();
-        if let Err(error) = self.index.ingest(records, &mut self.entries) {
+        let (entries, phones) = (self.pending.entries.len(), self.pending.phones.len());
+        if let Err(error) = self.index.ingest(records, &mut self.pending) {
             self.index.truncate_records(before);
-            self.entries.truncate(entries_before);
+            self.pending.truncate(entries, phones);
             return Err(error);
         }
         Ok(self.index.len() - before)
@@ -729,7 +756,7 @@ impl IndexBuilder {
     /// records (unchanged when nothing was added to an index being extended).
     pub fn finish(self) -> Index {
         let mut index = self.index;
-        index.complete(self.start, self.entries);
+        index.complete(self.start, self.pending);
         index
     }
 }
@@ -776,7 +803,7 @@ impl Index {
             model: default_person_model(1),
             options: LookupOptions::default(),
         };
-        idx.rederive_model();
+        idx.rederive_model(0, &[]);
         idx
     }
 
@@ -794,34 +821,42 @@ impl Index {
         records: impl IntoIterator<Item = &'a Record>,
     ) -> Result<usize, IndexError> {
         let start = self.len();
-        let mut entries: Vec<(u64, u32)> = Vec::new();
-        if let Err(error) = self.ingest(records, &mut entries) {
+        let mut pending = Pending::default();
+        if let Err(error) = self.ingest(records, &mut pending) {
             self.truncate_records(start);
             return Err(error);
         }
-        self.complete(start, entries);
+        self.complete(start, pending);
         Ok(self.len() - start)
     }
 
     /// Merges the blocking keys of the records from position `start` on and derives the model again (nothing when
     /// no record was added).
-    fn complete(&mut self, start: usize, mut entries: Vec<(u64, u32)>) {
+    fn complete(&mut self, start: usize, pending: Pending) {
         let added = self.len() - start;
         if added == 0 {
             return;
         }
+        let Pending {
+            mut entries,
+            mut phones,
+        } = pending;
         let clock = std::time::Instant::now();
         entries.sort_unstable();
         tracing::debug!(added, entries = entries.len(), elapsed = ?clock.elapsed(), "index: keys sorted");
         self.merge_postings(&entries);
         drop(entries);
         tracing::debug!(elapsed = ?clock.elapsed(), "index: postings merged");
-        self.rederive_model();
+        phones.sort_unstable();
+        phones.dedup_by_key(|p| p.0);
+        self.rederive_model(start, &phones);
         tracing::debug!(elapsed = ?clock.elapsed(), "index: model derived");
     }
 
     /// λ, `u` and the household dependence from all records (see [`Index::extend`]).
-    fn rederive_model(&mut self) {
+    /// `phones` are the distinct phone keys of the records from position `start` on (all records when `start` is
+    /// 0): only their groups are counted again for the household dependence.
+    fn rederive_model(&mut self, start: usize, phones: &[(u64, bool)]) {
         let fresh = default_person_model(self.len());
         for (field, prior) in self.model.fields.iter_mut().zip(&fresh.fields) {
             for (level, prior_level) in field.levels.iter_mut().zip(&prior.levels) {
@@ -833,7 +868,7 @@ impl Index {
         let clock = std::time::Instant::now();
         self.estimate_u(20_000.min(n.saturating_mul(n.saturating_sub(1))));
         tracing::debug!(elapsed = ?clock.elapsed(), "index: u estimated");
-        self.estimate_household();
+        self.update_household(start, phones);
         tracing::debug!(elapsed = ?clock.elapsed(), "index: household dependence estimated");
     }
 
@@ -842,7 +877,7 @@ impl Index {
     fn ingest<'a>(
         &mut self,
         records: impl IntoIterator<Item = &'a Record>,
-        entries: &mut Vec<(u64, u32)>,
+        pending: &mut Pending,
     ) -> Result<(), IndexError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -883,7 +918,13 @@ impl Index {
                 }
                 self.addr_end.push(addr_end);
                 self.births.push(p.birth.map_or(0, pack_date));
-                entries.extend(keys.iter().map(|&k| (k, rid)));
+                pending.entries.extend(keys.iter().map(|&k| (k, rid)));
+                pending.phones.extend(
+                    p.phones
+                        .iter()
+                        .filter(|ph| !ph.contains('*'))
+                        .map(|ph| (key_hash(key::PHONE, &[ph.as_bytes()]), is_landline(ph))),
+                );
             }
         }
     }
@@ -1544,67 +1585,101 @@ impl Index {
         }
     }
 
-    /// Estimates the dependence between phone and address agreement among different persons
-    /// ([`crate::HouseholdDependence`]): over all pairs of indexed records sharing a phone (groups of at most
-    /// 50), both with an address and not alike in name or ID (other persons), the shares whose addresses compare at
-    /// building, lane-only and road-only level — separately for landlines and mobiles.
-    pub fn estimate_household(&mut self) {
-        use ComparisonLevel::*;
-        let mut landline = (0.0f64, [0.0f64; 3]);
-        let mut mobile = (0.0f64, [0.0f64; 3]);
-        for r in 0..self.len() {
-            let phones = self.phones.get(r);
-            if phones.is_empty() || self.stored_addresses(r).is_empty() {
-                continue;
-            }
-            for ph in phones.split('|').filter(|p| !p.contains('*')) {
-                let group = self.posting(key_hash(key::PHONE, &[ph.as_bytes()]));
-                // Each group once, from its first record.
-                if group.len() < 2 || group.len() > MAX_PHONE_GROUP || group[0] as usize != r {
-                    continue;
-                }
-                let counts = if is_landline(ph) {
+    /// Updates the dependence between phone and address agreement among different persons
+    /// ([`crate::HouseholdDependence`]) for the records from position `start` on, whose distinct phone keys are
+    /// `phones`. It is estimated over all pairs of indexed records sharing a phone (groups of 2 to 50), both with
+    /// an address and not alike in name or ID (other persons): the shares whose addresses compare at building,
+    /// lane-only and road-only level — separately for landlines and mobiles. Only the groups of the added
+    /// records' phones can have changed: each is counted as it is now, and as it was before (its records below
+    /// `start`), and the difference added to the kept counts (counts are integers: the result equals counting
+    /// every group again). Groups are counted on all available cores.
+    fn update_household(&mut self, start: usize, phones: &[(u64, bool)]) {
+        let zero: PairCounts = (0.0, [0.0; 3]);
+        let (mut landline, mut mobile) = if start == 0 {
+            (zero, zero)
+        } else {
+            self.model.household.counts()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let part = phones.len().div_ceil(threads).max(1024);
+        let this = &*self;
+        let delta = |part: &[(u64, bool)]| {
+            let (mut landline, mut mobile) = (zero, zero);
+            for &(key, is_landline) in part {
+                let group = this.posting(key);
+                let before = group.partition_point(|&r| (r as usize) < start);
+                let counts = if is_landline {
                     &mut landline
                 } else {
                     &mut mobile
                 };
-                let people: Vec<(usize, PreparedPerson)> = group
-                    .iter()
-                    .map(|&g| (g as usize, self.stored_as_person(g as usize)))
-                    .filter(|(g, _)| !self.stored_addresses(*g).is_empty())
-                    .collect();
-                for (i, (a, pa)) in people.iter().enumerate() {
-                    for (b, pb) in &people[i + 1..] {
-                        let name = compare_names(&pa.name, &pb.name).level;
-                        let id = compare_canonical_ids(&pa.id_canonical, &pb.id_canonical);
-                        let same_person =
-                            !matches!(name, SimilarMid | GivenNameDiffers | Different)
-                                || matches!(id, Exact | OneEdit | VisibleDigitsAgree);
-                        if same_person {
-                            continue;
-                        }
-                        counts.0 += 1.0;
-                        // The closest pair of addresses: 0 building or better, 1 lane, 2 road, 3 other.
-                        let mut best = 3usize;
-                        for x in self.stored_addresses(*a) {
-                            for y in self.stored_addresses(*b) {
-                                let k = match compare_parts(&x.parts(), &y.parts()) {
-                                    AddressMatch::Exact | AddressMatch::SameBuilding => 0,
-                                    AddressMatch::SameLane => 1,
-                                    AddressMatch::SameRoad => 2,
-                                    _ => 3,
-                                };
-                                best = best.min(k);
-                            }
-                        }
-                        if let Some(slot) = counts.1.get_mut(best) {
-                            *slot += 1.0;
-                        }
+                add_counts(counts, this.group_counts(group), 1.0);
+                add_counts(counts, this.group_counts(&group[..before]), -1.0);
+            }
+            (landline, mobile)
+        };
+        let parts: Vec<(PairCounts, PairCounts)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = phones
+                .chunks(part)
+                .map(|chunk| (chunk, scope.spawn(move || delta(chunk))))
+                .collect();
+            handles
+                .into_iter()
+                // Counting cannot panic on input; should a worker fail anyway, its part is counted here.
+                .map(|(chunk, h)| h.join().unwrap_or_else(|_| delta(chunk)))
+                .collect()
+        });
+        for (l, m) in parts {
+            add_counts(&mut landline, l, 1.0);
+            add_counts(&mut mobile, m, 1.0);
+        }
+        self.model.household = crate::model::HouseholdDependence::from_counts(landline, mobile);
+    }
+
+    /// The pair counts of one group of records sharing a phone (none outside 2 to 50 records).
+    fn group_counts(&self, group: &[u32]) -> PairCounts {
+        use ComparisonLevel::*;
+        let mut counts: PairCounts = (0.0, [0.0; 3]);
+        if group.len() < 2 || group.len() > MAX_PHONE_GROUP {
+            return counts;
+        }
+        let people: Vec<(usize, PreparedPerson)> = group
+            .iter()
+            .map(|&g| g as usize)
+            .filter(|&g| !self.stored_addresses(g).is_empty())
+            .map(|g| (g, self.stored_as_person(g)))
+            .collect();
+        for (i, (a, pa)) in people.iter().enumerate() {
+            for (b, pb) in &people[i + 1..] {
+                let name = compare_names(&pa.name, &pb.name).level;
+                let id = compare_canonical_ids(&pa.id_canonical, &pb.id_canonical);
+                let same_person = !matches!(name, SimilarMid | GivenNameDiffers | Different)
+                    || matches!(id, Exact | OneEdit | VisibleDigitsAgree);
+                if same_person {
+                    continue;
+                }
+                counts.0 += 1.0;
+                // The closest pair of addresses: 0 building or better, 1 lane, 2 road, 3 other.
+                let mut best = 3usize;
+                for x in self.stored_addresses(*a) {
+                    for y in self.stored_addresses(*b) {
+                        let k = match compare_parts(&x.parts(), &y.parts()) {
+                            AddressMatch::Exact | AddressMatch::SameBuilding => 0,
+                            AddressMatch::SameLane => 1,
+                            AddressMatch::SameRoad => 2,
+                            _ => 3,
+                        };
+                        best = best.min(k);
                     }
+                }
+                if let Some(slot) = counts.1.get_mut(best) {
+                    *slot += 1.0;
                 }
             }
         }
-        self.model.household = crate::model::HouseholdDependence::from_counts(landline, mobile);
+        counts
     }
 
     /// Re-estimates `u` from `samples` random pairs of indexed records (deterministic).
@@ -1748,7 +1823,7 @@ impl Index {
 const INDEX_MAGIC: &[u8; 8] = b"XUNRENIX";
 /// Version of the saved index format and of the model it carries: bump it whenever either
 /// changes, so that indexes saved by an older build are rebuilt rather than reused.
-pub const INDEX_VERSION: u32 = 3;
+pub const INDEX_VERSION: u32 = 4;
 
 struct Writer<'a, W: std::io::Write>(&'a mut W);
 
@@ -2422,6 +2497,24 @@ mod tests {
         let mut from_empty = Index::build(std::iter::empty()).expect("empty");
         from_empty.extend(&all).expect("extend empty");
         assert_same_results(&whole, &from_empty, &queries);
+
+        // Pages through a builder, as the registry reads the database: new, and extending a saved index (whose
+        // household counts are then updated from the added records' phone groups only).
+        let mut builder = IndexBuilder::new();
+        for page in all.chunks(97) {
+            assert_eq!(builder.add(page).expect("page"), page.len());
+        }
+        assert_eq!(builder.added(), all.len());
+        assert_same_results(&whole, &builder.finish(), &queries);
+        let mut builder = IndexBuilder::extending(Index::build(&all[..500]).expect("build A"));
+        for page in all[500..].chunks(64) {
+            builder.add(page).expect("page");
+        }
+        assert_eq!(builder.added(), 700);
+        let paged = builder.finish();
+        assert_eq!(whole.model().household, paged.model().household);
+        assert!(whole.model().household.landline_pairs > 0.0);
+        assert_same_results(&whole, &paged, &queries);
     }
 
     #[test]

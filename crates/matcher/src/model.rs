@@ -112,6 +112,13 @@ pub struct HouseholdDependence {
     pub landline_pairs: f64,
     /// Pairs of different persons sharing a mobile that the estimate rests on.
     pub mobile_pairs: f64,
+    /// Of the landline pairs, those whose addresses compare at building, lane-only and road-only level (kept so
+    /// that adding records updates the estimate instead of counting every pair again).
+    #[serde(default)]
+    pub landline_agree: [f64; 3],
+    /// Of the mobile pairs, the same.
+    #[serde(default)]
+    pub mobile_agree: [f64; 3],
 }
 
 impl HouseholdDependence {
@@ -138,7 +145,17 @@ impl HouseholdDependence {
             mobile: blend(mobile, Self::PRIOR_MOBILE),
             landline_pairs: landline.0,
             mobile_pairs: mobile.0,
+            landline_agree: landline.1,
+            mobile_agree: mobile.1,
         }
+    }
+
+    /// The counts the estimate was made from, as given to [`HouseholdDependence::from_counts`].
+    pub fn counts(&self) -> ((f64, [f64; 3]), (f64, [f64; 3])) {
+        (
+            (self.landline_pairs, self.landline_agree),
+            (self.mobile_pairs, self.mobile_agree),
+        )
     }
 
     /// The conditional `u` of an address comparing at `level` (exact or same building, same lane, same road)

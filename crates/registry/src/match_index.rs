@@ -18,8 +18,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait, Value,
 };
 use serde::Serialize;
 use xunren_match::{Index, IndexBuilder, IndexError, Record};
@@ -220,9 +221,10 @@ async fn read_reference_page<C: ConnectionTrait>(
         let Some(row) = row else {
             return Ok((Vec::new(), None));
         };
-        let last = row
-            .try_get::<Option<i64>>("", "last_id")
-            .or_else(|_| row.try_get::<Option<i32>>("", "last_id").map(|v| v.map(i64::from)))?;
+        let last = row.try_get::<Option<i64>>("", "last_id").or_else(|_| {
+            row.try_get::<Option<i32>>("", "last_id")
+                .map(|v| v.map(i64::from))
+        })?;
         let Some(last) = last else {
             return Ok((Vec::new(), None));
         };
@@ -360,7 +362,10 @@ fn file_error(path: &std::path::Path, error: std::io::Error) -> DbErr {
 
 /// The fingerprint line at the start of an index file, and where the index begins.
 fn file_fingerprint(head: &[u8]) -> Option<(String, usize)> {
-    let end = head.iter().take(MAX_FINGERPRINT).position(|&b| b == b'\n')?;
+    let end = head
+        .iter()
+        .take(MAX_FINGERPRINT)
+        .position(|&b| b == b'\n')?;
     let fingerprint = std::str::from_utf8(&head[..end]).ok()?;
     Some((fingerprint.to_string(), end + 1))
 }
@@ -473,7 +478,8 @@ async fn save_index(
             let temporary = PathBuf::from(temporary);
             let written = async {
                 let mut file = tokio::fs::File::create(&temporary).await?;
-                file.write_all(format!("{fingerprint}\n").as_bytes()).await?;
+                file.write_all(format!("{fingerprint}\n").as_bytes())
+                    .await?;
                 for chunk in &chunks.0 {
                     file.write_all(chunk).await?;
                 }
@@ -559,12 +565,8 @@ pub async fn current_index(
         && i64::try_from(index.len()).is_ok_and(|n| n == saved_state.records)
     {
         let before = index.len();
-        let index = build_from_records(
-            db,
-            IndexBuilder::extending(index),
-            saved_state.max_id,
-        )
-        .await?;
+        let index =
+            build_from_records(db, IndexBuilder::extending(index), saved_state.max_id).await?;
         let count = index.len() - before;
         save_index(db, &index, &fingerprint).await?;
         return Ok((

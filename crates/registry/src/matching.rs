@@ -11,18 +11,17 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
-    TransactionTrait, Value,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
 };
 use serde::Serialize;
 use xunren_match::{IndexError, Record};
 
 use crate::bulk::BulkInsert;
-use crate::match_index::{current_index, split_phones};
+use crate::entity::{match_candidate, match_run};
 pub use crate::match_index::{
     IndexOrigin, IndexRefresh, forget_saved_index, reference_fingerprint, refresh_index,
 };
-use crate::entity::{match_candidate, match_run};
+use crate::match_index::{current_index, split_phones};
 
 /// Errors of a matching run.
 #[derive(Debug, thiserror::Error)]
