@@ -185,11 +185,8 @@ pub fn normalize_address(text: &str) -> String {
         match c {
             '-' | '—' | '–' | '‐' | '−' | '~' | '之' => cleaned.push('-'),
             '#' => cleaned.push('号'),
-            c if c.is_ascii() => {
-                if c.is_ascii_alphanumeric() {
-                    cleaned.push(c.to_ascii_lowercase());
-                }
-            }
+            c if c.is_ascii_alphanumeric() => cleaned.push(c.to_ascii_lowercase()),
+            c if c.is_ascii() => {}
             c if crate::normalize::is_cjk(c) => cleaned.push(c),
             c if is_word_char(c) => cleaned.extend(c.to_lowercase()),
             _ => {}
