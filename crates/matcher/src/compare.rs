@@ -325,16 +325,19 @@ pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
 /// Reads a date written as `19151111`, `1915-11-11`, `1915/11/11`, `1915.11.11` or `1915年11月11日` into
 /// `[year, month, day]` (a day or month of 0 means unknown). Returns `None` for other text.
 pub fn parse_date_parts(raw: &str) -> Option<[u32; 3]> {
-    let lunar = ["农历", "農曆", "阴历", "陰曆"]
-        .iter()
-        .any(|m| raw.contains(m));
+    // Marked as lunar, or written in words only the lunar calendar uses (腊月初八: the 8th of the 12th month).
+    let lunar = [
+        "农历", "農曆", "阴历", "陰曆", "初", "正月", "冬月", "腊月", "臘月",
+    ]
+    .iter()
+    .any(|m| raw.contains(m));
     if lunar {
         // A date the clerk marked as lunar-calendar (农历): convert it to the solar calendar.
         let leap = raw.contains('闰') || raw.contains('閏');
         let digits: String = raw
             .chars()
             .map(|c| {
-                if ["农", "历", "農", "曆", "阴", "陰", "闰", "閏"]
+                if ["农", "历", "農", "曆", "阴", "陰", "闰", "閏", "初"]
                     .contains(&c.to_string().as_str())
                 {
                     ' '
@@ -367,9 +370,55 @@ pub fn lunar_to_solar(d: [u32; 3], leap: bool) -> Option<[u32; 3]> {
     Some([u32::try_from(date.year()).ok()?, date.month(), date.day()])
 }
 
+/// A date written in Chinese numerals (`一九五二年五月二十三日`, lunar `四月初十`, `正月`, `腊月`, `廿三`) as
+/// `year-month-day` digits; `None` unless the text has `年` or `月` and a Chinese numeral.
+fn chinese_numeral_date(t: &str) -> Option<String> {
+    use crate::address::parse_chinese_number;
+    let has_numeral = t
+        .chars()
+        .any(|c| "〇○零一二三四五六七八九十廿卅正腊臘冬".contains(c));
+    if !has_numeral || !(t.contains('年') || t.contains('月')) {
+        return None;
+    }
+    // A part: Arabic digits as they are, else a Chinese numeral (year digit by digit: 一九五二).
+    let number = |part: &str| -> Option<u64> {
+        let part = part.trim();
+        if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            return part.parse().ok();
+        }
+        let expanded = part
+            .trim_start_matches('初')
+            .replace(['○', '零'], "〇")
+            .replace('廿', "二十")
+            .replace('卅', "三十");
+        match expanded.as_str() {
+            "正" => Some(1),
+            "冬" => Some(11),
+            "腊" | "臘" => Some(12),
+            _ => parse_chinese_number(&expanded),
+        }
+    };
+    let (year, rest) = match t.split_once('年') {
+        Some((y, rest)) => (number(y)?, rest),
+        None => (0, t),
+    };
+    let (month, rest) = match rest.split_once('月') {
+        Some((m, rest)) => (number(m)?, rest),
+        None => (0, rest),
+    };
+    let day_text = rest.trim_end_matches(['日', '号', '號']);
+    let day = if day_text.trim().is_empty() {
+        0
+    } else {
+        number(day_text)?
+    };
+    (year >= 1000).then(|| format!("{year}-{month}-{day}"))
+}
+
 fn parse_solar_parts(raw: &str) -> Option<[u32; 3]> {
     let folded: String = raw.chars().map(crate::normalize::fold_width).collect();
-    let t = folded.trim();
+    let converted = chinese_numeral_date(folded.trim());
+    let t = converted.as_deref().unwrap_or(folded.trim());
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         let y = t[0..4].parse().ok()?;
         let m = t[4..6].parse().ok()?;
@@ -384,6 +433,10 @@ fn parse_solar_parts(raw: &str) -> Option<[u32; 3]> {
         [y] if y.len() == 4 => Some([y.parse().ok()?, 0, 0]),
         [y, m] if y.len() == 4 && m.len() <= 2 => Some([y.parse().ok()?, m.parse().ok()?, 0]),
         [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
+            Some([y.parse().ok()?, m.parse().ok()?, d.parse().ok()?])
+        }
+        // Day first, as some forms print it: 23/05/1952, 23.5.1952.
+        [d, m, y] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
             Some([y.parse().ok()?, m.parse().ok()?, d.parse().ok()?])
         }
         _ => None,
@@ -773,10 +826,35 @@ mod tests {
         assert_eq!(d("19151111", "19800203"), Different);
         assert_eq!(d("", "19800203"), Missing);
         assert_eq!(parse_date_parts("1915年11月1日"), Some([1915, 11, 1]));
+        // Chinese numerals, as handwritten registers and archives write dates.
+        assert_eq!(
+            parse_date_parts("一九五二年五月二十三日"),
+            Some([1952, 5, 23])
+        );
+        assert_eq!(
+            parse_date_parts("一九五二年十二月廿三号"),
+            Some([1952, 12, 23])
+        );
+        // Lunar by its words alone: 腊月初八 of 1952 (the 12th month) fell in January 1953.
+        assert_eq!(
+            parse_date_parts("1952年腊月初八"),
+            lunar_to_solar([1952, 12, 8], false)
+        );
+        assert_eq!(
+            lunar_to_solar([1952, 12, 8], false).map(|d| d[0]),
+            Some(1953)
+        );
+        assert_eq!(parse_date_parts("一九五二年"), Some([1952, 0, 0]));
+        assert_eq!(parse_date_parts("五二年五月"), None);
+        assert_eq!(parse_date_parts("二十三日"), None);
+        // Day first.
+        assert_eq!(parse_date_parts("23/05/1952"), Some([1952, 5, 23]));
+        assert_eq!(d("23.5.1952", "1952-05-23"), Exact);
         // 农历 1950-03-04 is 1950-04-20 in the solar calendar.
         assert_eq!(lunar_to_solar([1950, 3, 4], false), Some([1950, 4, 20]));
         assert_eq!(d("1950-03-04", "1950-04-20"), LunarSolar);
         assert_eq!(d("农历1950年3月4日", "1950-04-20"), Exact);
+        assert_eq!(d("农历一九五〇年三月初四", "1950-04-20"), Exact);
         assert_eq!(lunar_to_solar([1950, 13, 4], false), None);
     }
 

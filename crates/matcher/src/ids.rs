@@ -11,7 +11,16 @@ use crate::normalize::edit_distance_capped;
 /// 15-digit numbers upgraded; `None` if it is not an ID number. Text already in canonical form is taken as is
 /// (a fast path: parsing validates the birth date pattern, which is costly for millions of records).
 pub fn canonical_id(text: &str) -> Option<String> {
-    let t = text.trim();
+    // Spaces and dashes between groups of digits (310101 19520523 123X) are not part of the number.
+    let spaced;
+    let mut t = text.trim();
+    if t.contains(|c: char| c.is_whitespace() || c == '-') {
+        spaced = t
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>();
+        t = &spaced;
+    }
     let b = t.as_bytes();
     if b.len() == 18
         && b[..17].iter().all(u8::is_ascii_digit)
@@ -109,13 +118,43 @@ pub fn compare_id_numbers(a: &str, b: &str) -> ComparisonLevel {
     }
 }
 
+/// The canonical form of a phone as given ([`Phone::canonical`]: 11 digits for a mobile, 8 for a landline without
+/// 021). A Shanghai landline of **seven** digits (with or without 021) was written before the numbers were upgraded
+/// to eight digits on 25 November 1995 (电话升位) by putting 6 in front: it is read as that eight-digit number, which
+/// is what staff would dial. `None` if the text is no phone.
+pub fn canonical_phone(text: &str) -> Option<String> {
+    if let Ok(phone) = Phone::parse(text) {
+        return Some(phone.canonical().to_string());
+    }
+    let digits: String = text
+        .chars()
+        .map(crate::normalize::fold_width)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '—' | '(' | ')'))
+        .collect();
+    // The country code written without + or 00 (86-21-6321 1234), which the validation of imports does not read
+    // as a landline (86 before a mobile only).
+    for prefix in ["8621", "86021"] {
+        if let Some(local) = digits.strip_prefix(prefix)
+            && local.len() == 8
+            && let Ok(phone) = Phone::parse(local)
+        {
+            return Some(phone.canonical().to_string());
+        }
+    }
+    let local = digits.strip_prefix("021").unwrap_or(&digits);
+    let old = local.len() == 7
+        && local.bytes().all(|b| b.is_ascii_digit())
+        && matches!(local.as_bytes().first(), Some(b'2'..=b'9'));
+    old.then(|| format!("6{local}"))
+}
+
 /// Compares two phone numbers as given. A masked mobile (`138****5678`) agrees with a full one when all visible
-/// digits agree.
+/// digits agree; an old seven-digit landline agrees with its eight-digit form ([`canonical_phone`]).
 pub fn compare_phones(a: &str, b: &str) -> ComparisonLevel {
     use ComparisonLevel::*;
-    match (Phone::parse(a), Phone::parse(b)) {
-        (Ok(x), Ok(y)) => {
-            let (cx, cy) = (x.canonical(), y.canonical());
+    match (canonical_phone(a), canonical_phone(b)) {
+        (Some(cx), Some(cy)) => {
+            let (cx, cy) = (cx.as_str(), cy.as_str());
             if cx == cy && !cx.contains('*') {
                 return Exact;
             }
@@ -148,8 +187,12 @@ pub fn compare_phones(a: &str, b: &str) -> ComparisonLevel {
 
 /// Canonical phone and its last four digits, for blocking keys; `None` if the text is not a phone.
 pub fn phone_keys(text: &str) -> Option<(String, Option<String>)> {
-    let p = Phone::parse(text).ok()?;
-    Some((p.canonical().to_string(), p.last4().map(str::to_string)))
+    let canonical = canonical_phone(text)?;
+    let last4 = canonical
+        .get(canonical.len().saturating_sub(4)..)
+        .filter(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string);
+    Some((canonical, last4))
 }
 
 /// Blocking fragments of an ID number: birth date part (`YYYYMMDD`) and the last four characters, when visible.
@@ -180,6 +223,8 @@ mod tests {
     fn ids() {
         let full = "310101195001011234";
         assert_eq!(compare_id_numbers(full, full), Exact);
+        assert_eq!(compare_id_numbers(full, "310101 19500101 1234"), Exact);
+        assert_eq!(canonical_id("310101-195001011234").as_deref(), Some(full));
         assert_eq!(
             compare_id_numbers(full, "310101********1234"),
             VisibleDigitsAgree
@@ -228,6 +273,19 @@ mod tests {
             VisibleDigitsAgree
         );
         assert_eq!(compare_phones("63281234", "021-63281234"), Exact);
+        // Before the 1995 upgrade (电话升位) the same line had seven digits.
+        assert_eq!(compare_phones("3281234", "021-63281234"), Exact);
+        assert_eq!(compare_phones("021-3281234", "63281234"), Exact);
+        assert_eq!(compare_phones("3281234", "63281235"), OneEdit);
+        assert_eq!(canonical_phone("1281234"), None);
+        assert_eq!(
+            canonical_phone("86-21-63281234").as_deref(),
+            Some("63281234")
+        );
+        assert_eq!(
+            phone_keys("3281234"),
+            Some(("63281234".to_string(), Some("1234".to_string())))
+        );
         assert_eq!(compare_phones("13812345678", "13912345670"), Different);
         assert_eq!(compare_phones("", "13912345670"), Missing);
     }

@@ -23,7 +23,7 @@ use crate::compare::{
     compare_date_parts, compare_names, parse_date_parts,
 };
 use crate::error::IndexError;
-use crate::ids::{canonical_id, compare_canonical_ids, compare_phones};
+use crate::ids::{canonical_id, canonical_phone, compare_canonical_ids, compare_phones};
 use crate::link::SplitMix;
 use crate::model::{Evidence, FieldModel, Model};
 use crate::normalize::{fold_accent, is_cjk, normalize_name, pinyin_key, shanghai_partners};
@@ -367,11 +367,7 @@ fn prepare_person(r: &Record) -> PreparedPerson {
             Some(Some(id)) => id.get(6..14).and_then(parse_date_parts),
             _ => None,
         });
-    let phones = r
-        .phones
-        .iter()
-        .filter_map(|p| Phone::parse(p).ok().map(|p| p.canonical().to_string()))
-        .collect();
+    let phones = r.phones.iter().filter_map(|p| canonical_phone(p)).collect();
     let mut addresses = Vec::new();
     for (text, role) in [
         (&r.address, 0u8),

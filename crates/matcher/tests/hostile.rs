@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use xunren_match::address::{compare_addresses, parse_address, parse_chinese_number};
 use xunren_match::compare::{FieldKind, compare, parse_date_parts, prepare};
-use xunren_match::ids::{compare_id_numbers, compare_phones};
+use xunren_match::ids::{canonical_id, canonical_phone, compare_id_numbers, compare_phones};
 use xunren_match::index::{Index, Record};
 use xunren_match::link::LinkSpec;
 use xunren_match::normalize::{
@@ -48,6 +48,23 @@ proptest! {
         }
         let _ = parse_chinese_number(&s);
         let _ = parse_date_parts(&s);
+    }
+
+    /// Dates in words and digits, lunar words, separators: what the date reader looks for, in any order.
+    #[test]
+    fn dates_in_words_never_panic(s in "[〇○零一二三四五六七八九十百千廿卅初正腊冬年月日号农历闰0-9/. -]{0,40}") {
+        if let Some([y, m, d]) = parse_date_parts(&s) {
+            prop_assert!(y <= 99_999 && m <= 99 && d <= 99, "{s:?} gave {y}-{m}-{d}");
+        }
+    }
+
+    /// Digits, separators and masks: what ID and phone readers look for.
+    #[test]
+    fn ids_and_phones_in_digits_never_panic(a in "[0-9０-９xX*+()（）— -]{0,30}", b in "[0-9*+ -]{0,20}") {
+        let _ = canonical_id(&a);
+        let _ = canonical_phone(&a);
+        let _ = compare_id_numbers(&a, &b);
+        let _ = compare_phones(&a, &b);
     }
 
     #[test]
