@@ -16,6 +16,7 @@ mod m20261128_000005_append_only_audit;
 mod m20261128_000006_index_leads_by_assignee;
 mod m20261128_000007_keep_removed_holders;
 mod m20261128_000008_threshold_rule;
+mod m20261128_000009_index_reference_batches;
 
 /// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
 pub(crate) fn fk(
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_index_leads_by_assignee::Migration),
             Box::new(m20261128_000007_keep_removed_holders::Migration),
             Box::new(m20261128_000008_threshold_rule::Migration),
+            Box::new(m20261128_000009_index_reference_batches::Migration),
         ]
     }
 }

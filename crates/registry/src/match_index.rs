@@ -73,39 +73,47 @@ fn get_i64(row: &sea_orm::QueryResult, column: &str) -> Result<i64, DbErr> {
         .or_else(|_| row.try_get::<i32>("", column).map(i64::from))
 }
 
-async fn reference_state<C: ConnectionTrait>(
-    db: &C,
-    up_to_id: Option<i64>,
-) -> Result<ReferenceState, DbErr> {
+/// An integer a query returns in its first column, or 0.
+async fn count<C: ConnectionTrait>(db: &C, sql: String, values: Vec<Value>) -> Result<i64, DbErr> {
     let backend = db.get_database_backend();
-    let filter = up_to_id.map_or(String::new(), |id| format!(" WHERE id <= {id}"));
     let row = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS max_id, \
-                 COALESCE(MAX(import_batch_id), 0) AS max_batch FROM reference_records{filter}"
-            ),
-        ))
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
-    Ok(match row {
-        Some(row) => ReferenceState {
-            records: get_i64(&row, "n")?,
-            max_id: get_i64(&row, "max_id")?,
-            max_batch: get_i64(&row, "max_batch")?,
-        },
-        None => ReferenceState {
-            records: 0,
-            max_id: 0,
-            max_batch: 0,
-        },
+    match row {
+        Some(row) => get_i64(&row, "n"),
+        None => Ok(0),
+    }
+}
+
+/// The state of the reference records now. Each figure is its own query, so that each is answered
+/// from an index (`MAX(import_batch_id)` from the one of migration 000009) instead of a pass over
+/// the table.
+async fn reference_state<C: ConnectionTrait>(db: &C) -> Result<ReferenceState, DbErr> {
+    let mut figures = [0i64; 3];
+    for (figure, expr) in figures.iter_mut().zip([
+        "COUNT(*)",
+        "COALESCE(MAX(id), 0)",
+        "COALESCE(MAX(import_batch_id), 0)",
+    ]) {
+        *figure = count(
+            db,
+            format!("SELECT {expr} AS n FROM reference_records"),
+            Vec::new(),
+        )
+        .await?;
+    }
+    let [records, max_id, max_batch] = figures;
+    Ok(ReferenceState {
+        records,
+        max_id,
+        max_batch,
     })
 }
 
 /// Names the state of the reference records an index was built from, and the matcher's index
 /// version (a newer matcher rebuilds an index saved by an older one).
 pub async fn reference_fingerprint<C: ConnectionTrait>(db: &C) -> Result<String, DbErr> {
-    Ok(reference_state(db, None).await?.fingerprint())
+    Ok(reference_state(db).await?.fingerprint())
 }
 
 /// Whether the reference records now are those of `saved` plus records added after it (新增):
@@ -121,8 +129,29 @@ async fn only_additions_since<C: ConnectionTrait>(
     if now.records <= saved.records || now.max_id <= saved.max_id {
         return Ok(false);
     }
-    let old = reference_state(db, Some(saved.max_id)).await?;
-    Ok(old.records == saved.records && old.max_batch <= saved.max_batch)
+    let (first, second) = match db.get_database_backend() {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    let added = count(
+        db,
+        format!("SELECT COUNT(*) AS n FROM reference_records WHERE id > {first}"),
+        vec![Value::from(saved.max_id)],
+    )
+    .await?;
+    if now.records - added != saved.records {
+        return Ok(false);
+    }
+    let changed = count(
+        db,
+        format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reference_records \
+             WHERE import_batch_id > {first} AND id <= {second} LIMIT 1) c"
+        ),
+        vec![Value::from(saved.max_batch), Value::from(saved.max_id)],
+    )
+    .await?;
+    Ok(changed == 0)
 }
 
 pub(crate) fn split_phones(phones: Option<&str>) -> Vec<String> {
@@ -458,42 +487,73 @@ async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Opt
     Ok(index_of_bytes(&bytes))
 }
 
-/// Saves `index` under `fingerprint`, replacing the saved one. A file is written beside under a
-/// name of its own, then renamed into place (readers see the old index or the new one, never a
-/// part); rows are replaced in one transaction.
+/// A save of the index that may still be running (a file is written on a thread of its own while
+/// the caller matches); [`PendingSave::finish`] waits for it and reports its outcome.
+#[must_use = "a save must be waited for, or its error is lost"]
+pub(crate) struct PendingSave(Option<tokio::sync::oneshot::Receiver<Result<(), DbErr>>>);
+
+impl PendingSave {
+    /// Waits until the index is saved.
+    pub(crate) async fn finish(self) -> Result<(), MatchError> {
+        let Some(receiver) = self.0 else {
+            return Ok(());
+        };
+        match receiver.await {
+            Ok(outcome) => Ok(outcome?),
+            Err(_) => Err(MatchError::BuilderStopped),
+        }
+    }
+}
+
+/// Writes `chunks` to `path` under a temporary name of its own, then renames it into place
+/// (readers see the old index or the new one, never a part).
+fn write_index_file(
+    path: &std::path::Path,
+    fingerprint: &str,
+    chunks: &Chunks,
+) -> Result<(), DbErr> {
+    use std::io::Write;
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut temporary = path.to_path_buf().into_os_string();
+    temporary.push(format!(".{}.{n}.tmp", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = (|| {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        file.write_all(format!("{fingerprint}\n").as_bytes())?;
+        for chunk in &chunks.0 {
+            file.write_all(chunk)?;
+        }
+        // No fsync: the index is a cache, checked when loaded, and rebuilt if a crash left it torn.
+        file.flush()?;
+        std::fs::rename(&temporary, path)
+    })();
+    written.map_err(|error| {
+        let _ = std::fs::remove_file(&temporary);
+        file_error(path, error)
+    })
+}
+
+/// Saves `index` under `fingerprint`, replacing the saved one. Rows are replaced in one
+/// transaction before this returns; a file is written on a thread of its own (see
+/// [`PendingSave`]).
 async fn save_index(
     db: &DatabaseConnection,
     index: &Index,
     fingerprint: &str,
-) -> Result<(), MatchError> {
+) -> Result<PendingSave, MatchError> {
     let mut chunks = Chunks::default();
     index.write_to(&mut chunks)?;
     match index_store(db).await? {
         IndexStore::File(path) => {
-            use tokio::io::AsyncWriteExt;
-            static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut temporary = path.clone().into_os_string();
-            temporary.push(format!(".{}.{n}.tmp", std::process::id()));
-            let temporary = PathBuf::from(temporary);
-            let written = async {
-                let mut file = tokio::fs::File::create(&temporary).await?;
-                file.write_all(format!("{fingerprint}\n").as_bytes())
-                    .await?;
-                for chunk in &chunks.0 {
-                    file.write_all(chunk).await?;
-                }
-                file.flush().await?;
-                drop(file);
-                tokio::fs::rename(&temporary, &path).await
-            }
-            .await;
-            if let Err(error) = written {
-                let _ = tokio::fs::remove_file(&temporary).await;
-                return Err(file_error(&path, error).into());
-            }
             // An index saved in rows by an earlier version is stale now.
             match_index_chunk::Entity::delete_many().exec(db).await?;
+            let (done, outcome) = tokio::sync::oneshot::channel();
+            let fingerprint = fingerprint.to_string();
+            std::thread::spawn(move || {
+                let _ = done.send(write_index_file(&path, &fingerprint, &chunks));
+            });
+            Ok(PendingSave(Some(outcome)))
         }
         IndexStore::Rows => {
             let txn = db.begin().await?;
@@ -508,9 +568,9 @@ async fn save_index(
                 .await?;
             }
             txn.commit().await?;
+            Ok(PendingSave(None))
         }
     }
-    Ok(())
 }
 
 /// Forgets the saved index, so that the next run builds it from all records (`xunren match
@@ -547,16 +607,19 @@ pub enum IndexOrigin {
 /// The index for the current reference records: loaded when saved; extended and saved again when
 /// records were only added since; built and saved otherwise. Returns it with its fingerprint and
 /// how it was obtained.
-pub async fn current_index(
+pub(crate) async fn current_index(
     db: &DatabaseConnection,
-) -> Result<(Index, String, IndexOrigin), MatchError> {
-    let now = reference_state(db, None).await?;
+) -> Result<(Index, String, IndexOrigin, PendingSave), MatchError> {
+    let clock = Instant::now();
+    let now = reference_state(db).await?;
     let fingerprint = now.fingerprint();
     let saved = saved_fingerprint(db).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "reference state read");
     if saved.as_deref() == Some(fingerprint.as_str())
         && let Some(index) = load_index(db, &fingerprint).await?
     {
-        return Ok((index, fingerprint, IndexOrigin::Loaded));
+        tracing::debug!(elapsed = ?clock.elapsed(), "index loaded");
+        return Ok((index, fingerprint, IndexOrigin::Loaded, PendingSave(None)));
     }
     if let Some(saved_fingerprint) = saved
         && let Some(saved_state) = ReferenceState::parse(&saved_fingerprint)
@@ -564,32 +627,34 @@ pub async fn current_index(
         && let Some(index) = load_index(db, &saved_fingerprint).await?
         && i64::try_from(index.len()).is_ok_and(|n| n == saved_state.records)
     {
+        tracing::debug!(elapsed = ?clock.elapsed(), "saved index loaded to be extended");
         let before = index.len();
         let index =
             build_from_records(db, IndexBuilder::extending(index), saved_state.max_id).await?;
         let count = index.len() - before;
-        save_index(db, &index, &fingerprint).await?;
+        tracing::debug!(elapsed = ?clock.elapsed(), count, "index extended");
+        let saving = save_index(db, &index, &fingerprint).await?;
         return Ok((
             index,
             fingerprint,
             IndexOrigin::Extended {
                 added: count as u64,
             },
+            saving,
         ));
     }
-    let clock = Instant::now();
     let index = build_from_records(db, IndexBuilder::new(), 0).await?;
     tracing::debug!(records = index.len(), elapsed = ?clock.elapsed(), "index built");
-    save_index(db, &index, &fingerprint).await?;
-    tracing::debug!(elapsed = ?clock.elapsed(), "index saved");
-    Ok((index, fingerprint, IndexOrigin::Rebuilt))
+    let saving = save_index(db, &index, &fingerprint).await?;
+    Ok((index, fingerprint, IndexOrigin::Rebuilt, saving))
 }
 
 /// Brings the saved index up to date with the reference records (as [`current_index`]) without
 /// matching: run after a reference import, so that the next `xunren match` finds it ready.
 pub async fn refresh_index(db: &DatabaseConnection) -> Result<IndexRefresh, MatchError> {
     let clock = Instant::now();
-    let (index, _, origin) = current_index(db).await?;
+    let (index, _, origin, saving) = current_index(db).await?;
+    saving.finish().await?;
     Ok(IndexRefresh {
         records_indexed: index.len() as u64,
         origin,

@@ -119,7 +119,8 @@ pub async fn run_matching(
 ) -> Result<MatchReport, MatchError> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let (mut index, fingerprint, origin) = current_index(db).await?;
+    // A rebuilt or extended index is being saved while the persons are matched.
+    let (mut index, fingerprint, origin, saving) = current_index(db).await?;
     let index_time = clock.elapsed();
 
     let clock = Instant::now();
@@ -215,6 +216,7 @@ pub async fn run_matching(
     }
     .insert(&txn)
     .await?;
+    saving.finish().await?;
     txn.commit().await?;
     Ok(MatchReport {
         records_indexed: index.len() as u64,
