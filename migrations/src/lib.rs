@@ -52,6 +52,14 @@ pub(crate) fn index(
     statement.to_owned()
 }
 
+/// Drops the index [`index`] made over `columns` of `table`.
+pub(crate) fn drop_index(table: &'static str, columns: &[&'static str]) -> IndexDropStatement {
+    Index::drop()
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table)
+        .to_owned()
+}
+
 /// All migrations of xunren, in order.
 pub struct Migrator;
 

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,12 +23,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_leads_assignee_id_status_due_date")
-                    .table("leads")
-                    .to_owned(),
-            )
+            .drop_index(drop_index("leads", &["assignee_id", "status", "due_date"]))
             .await
     }
 }

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,12 +20,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_reference_records_import_batch_id")
-                    .table("reference_records")
-                    .to_owned(),
-            )
+            .drop_index(drop_index("reference_records", &["import_batch_id"]))
             .await
     }
 }
