@@ -1,7 +1,9 @@
 //! Dates (日期) as clerks type them: `1956-03-07`, `1956-3-7`, `1956/3/7`, `1956.3.7`,
 //! `1956年3月7日`, `19560307`, full-width digits (全角数字), Chinese numerals
 //! (`一九五六年三月七日`), optionally followed by a time as spreadsheets export it
-//! (`1956-03-07 00:00:00`).
+//! (`1956-03-07 00:00:00`). A lunar-calendar date (农历), marked as such (`农历1950年3月4日`,
+//! `阴历…`, `闰` for a leap month) or written in words only the lunar calendar uses (`初八`, `正月`,
+//! `冬月`, `腊月`), is converted to the solar calendar (years 1901–2100).
 
 use chrono::NaiveDate;
 use thiserror::Error;
@@ -184,6 +186,64 @@ fn validate(year: u32, month: u32, day: u32) -> Result<NaiveDate, DateError> {
     NaiveDate::from_ymd_opt(year, month, day).ok_or(DateError::Impossible { year, month, day })
 }
 
+/// The solar date of a lunar-calendar date (农历转公历) — `leap` for a leap month (闰月) — if it
+/// exists (years 1901–2100).
+pub fn lunar_to_solar(year: u32, month: u32, day: u32, leap: bool) -> Option<NaiveDate> {
+    use chinese_lunisolar_calendar::LunisolarDate;
+    let (y, m, d) = (
+        u16::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    );
+    if !(1901..=2100).contains(&y) || m == 0 || d == 0 {
+        return None;
+    }
+    Some(LunisolarDate::from_ymd(y, m, leap, d).ok()?.to_naive_date())
+}
+
+/// Marks of a lunar-calendar date.
+const LUNAR_MARKS: [&str; 4] = ["农历", "農曆", "阴历", "陰曆"];
+/// Words only lunar-calendar dates use, and what they stand for in a date.
+const LUNAR_WORDS: [(&str, &str); 5] = [
+    ("正月", "一月"),
+    ("冬月", "十一月"),
+    ("腊月", "十二月"),
+    ("臘月", "十二月"),
+    ("初", ""),
+];
+
+/// A lunar-calendar date converted to the solar calendar; `None` when the text is not one.
+fn lunar_date(text: &str) -> Option<Result<NaiveDate, DateError>> {
+    let marked = LUNAR_MARKS.iter().any(|m| text.contains(m));
+    if !marked && !LUNAR_WORDS.iter().any(|(w, _)| text.contains(w)) {
+        return None;
+    }
+    let leap = text.contains(['闰', '閏']);
+    let mut plain: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '闰' | '閏'))
+        .collect();
+    for mark in LUNAR_MARKS {
+        plain = plain.replace(mark, "");
+    }
+    for (word, meaning) in LUNAR_WORDS {
+        plain = plain.replace(word, meaning);
+    }
+    let Some((year, month, day)) = date_parts(&plain) else {
+        return Some(Err(DateError::Unrecognised));
+    };
+    let solar = lunar_to_solar(year, month, day, leap).ok_or(DateError::Impossible {
+        year: i32::try_from(year).unwrap_or(i32::MAX),
+        month,
+        day,
+    });
+    Some(solar.and_then(|d| {
+        use chrono::Datelike;
+        // The solar date is checked like any other (the year range).
+        validate(d.year() as u32, d.month(), d.day())
+    }))
+}
+
 /// Parses a date as clerks type it (see the module documentation). Rejects impossible
 /// dates and years outside 1880..=2100; never panics.
 pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
@@ -195,6 +255,9 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
     // Long texts are never dates; avoid working on them.
     if normalised.chars().count() > 64 {
         return Err(DateError::Unrecognised);
+    }
+    if let Some(lunar) = lunar_date(normalised) {
+        return lunar;
     }
     // A date, then whitespace (or ISO `T`) and a time.
     let split = normalised
@@ -226,6 +289,33 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn lunar_dates_are_converted() {
+        // 农历 1950-03-04 is 1950-04-20; 腊月初八 of 1952 fell on 22 January 1953.
+        for text in [
+            "农历1950年3月4日",
+            "农历 1950年三月初四",
+            "阴历一九五〇年三月初四",
+            "農曆1950年3月4日",
+        ] {
+            assert_eq!(parse_date(text), Ok(date(1950, 4, 20)), "{text}");
+        }
+        assert_eq!(parse_date("1952年腊月初八"), Ok(date(1953, 1, 22)));
+        assert_eq!(parse_date("1952年正月初一"), Ok(date(1952, 1, 27)));
+        // A leap month is another month: 1955 had a leap third month.
+        assert_ne!(
+            parse_date("农历1955年闰三月初一"),
+            parse_date("农历1955年三月初一")
+        );
+        assert!(parse_date("农历1955年闰三月初一").is_ok());
+        assert!(matches!(
+            parse_date("农历1950年13月4日"),
+            Err(DateError::Impossible { .. })
+        ));
+        assert_eq!(parse_date("农历"), Err(DateError::Unrecognised));
+        assert!(parse_date("农历1850年3月4日").is_err());
     }
 
     #[test]

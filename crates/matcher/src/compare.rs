@@ -354,19 +354,8 @@ pub fn parse_date_parts(raw: &str) -> Option<[u32; 3]> {
 
 /// The solar date of a lunar-calendar date `[year, month, day]` (农历转公历), if it exists (years 1901–2100).
 pub fn lunar_to_solar(d: [u32; 3], leap: bool) -> Option<[u32; 3]> {
-    use chinese_lunisolar_calendar::LunisolarDate;
     use chrono::Datelike;
-    let (y, m, dd) = (
-        u16::try_from(d[0]).ok()?,
-        u8::try_from(d[1]).ok()?,
-        u8::try_from(d[2]).ok()?,
-    );
-    if !(1901..=2100).contains(&y) || m == 0 || dd == 0 {
-        return None;
-    }
-    let date = LunisolarDate::from_ymd(y, m, leap, dd)
-        .ok()?
-        .to_naive_date();
+    let date = xunren_domain::lunar_to_solar(d[0], d[1], d[2], leap)?;
     Some([u32::try_from(date.year()).ok()?, date.month(), date.day()])
 }
 
