@@ -399,10 +399,51 @@ fn file_fingerprint(head: &[u8]) -> Option<(String, usize)> {
     Some((fingerprint.to_string(), end + 1))
 }
 
+/// The first line of an index file: the fingerprint and a nonce drawn when the file was written.
+/// The database keeps the same line (a row of `match_index_chunks` without data), so that a file
+/// is only used with the database it was written for: a database deleted and created again with
+/// reference records of the same count, highest id and batch would otherwise load a stranger's
+/// index beside it.
+fn new_marker_line(fingerprint: &str) -> String {
+    use std::hash::BuildHasher;
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // RandomState is seeded from the operating system's randomness.
+    let seed = std::collections::hash_map::RandomState::new();
+    let nonce = (
+        seed.hash_one((now, std::process::id(), n, 1u8)),
+        seed.hash_one((now, std::process::id(), n, 2u8)),
+    );
+    format!("{fingerprint} {:016x}{:016x}", nonce.0, nonce.1)
+}
+
+/// The fingerprint part of a marker line.
+fn fingerprint_of_line(line: &str) -> Option<String> {
+    line.split_once(' ')
+        .map(|(fingerprint, _)| fingerprint.to_string())
+}
+
+/// The marker line the database holds for its index file, if any.
+async fn file_marker<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
+    match_index_chunk::Entity::find()
+        .select_only()
+        .column(match_index_chunk::Column::Fingerprint)
+        .order_by_asc(match_index_chunk::Column::Seq)
+        .into_tuple()
+        .one(db)
+        .await
+}
+
 /// The fingerprint the saved index was stored under, if any.
 async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
     match index_store(db).await? {
         IndexStore::File(path) => {
+            let Some(line) = file_marker(db).await? else {
+                return Ok(None);
+            };
             use tokio::io::AsyncReadExt;
             let mut file = match tokio::fs::File::open(&path).await {
                 Ok(file) => file,
@@ -415,7 +456,9 @@ async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>,
                 .read_to_end(&mut head)
                 .await
                 .map_err(|e| file_error(&path, e))?;
-            Ok(file_fingerprint(&head).map(|(fingerprint, _)| fingerprint))
+            Ok(file_fingerprint(&head)
+                .filter(|(head, _)| *head == line)
+                .and_then(|(head, _)| fingerprint_of_line(&head)))
         }
         IndexStore::Rows => {
             match_index_chunk::Entity::find()
@@ -449,8 +492,12 @@ async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Opt
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(file_error(&path, error)),
         };
+        let marker = file_marker(db).await?;
         return Ok(match file_fingerprint(&bytes) {
-            Some((saved, start)) if saved == fingerprint => {
+            Some((line, start))
+                if marker.as_deref() == Some(line.as_str())
+                    && fingerprint_of_line(&line).as_deref() == Some(fingerprint) =>
+            {
                 bytes.get(start..).and_then(index_of_bytes)
             }
             _ => None,
@@ -490,18 +537,33 @@ async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Opt
 /// A save of the index that may still be running (a file is written on a thread of its own while
 /// the caller matches); [`PendingSave::finish`] waits for it and reports its outcome.
 #[must_use = "a save must be waited for, or its error is lost"]
-pub(crate) struct PendingSave(Option<tokio::sync::oneshot::Receiver<Result<(), DbErr>>>);
+pub(crate) struct PendingSave(Option<FileSave>);
+
+/// A file being written, and the marker line the database is to keep once it is.
+struct FileSave {
+    written: tokio::sync::oneshot::Receiver<Result<(), DbErr>>,
+    marker: String,
+}
 
 impl PendingSave {
-    /// Waits until the index is saved.
-    pub(crate) async fn finish(self) -> Result<(), MatchError> {
-        let Some(receiver) = self.0 else {
+    /// Waits until the index is saved; for a file, then records its marker line in the database.
+    pub(crate) async fn finish<C: ConnectionTrait>(self, db: &C) -> Result<(), MatchError> {
+        let Some(save) = self.0 else {
             return Ok(());
         };
-        match receiver.await {
-            Ok(outcome) => Ok(outcome?),
-            Err(_) => Err(MatchError::BuilderStopped),
+        match save.written.await {
+            Ok(outcome) => outcome?,
+            Err(_) => return Err(MatchError::BuilderStopped),
         }
+        match_index_chunk::Entity::delete_many().exec(db).await?;
+        match_index_chunk::ActiveModel {
+            seq: Set(0),
+            fingerprint: Set(save.marker),
+            data: Set(Vec::new()),
+        }
+        .insert(db)
+        .await?;
+        Ok(())
     }
 }
 
@@ -509,7 +571,7 @@ impl PendingSave {
 /// (readers see the old index or the new one, never a part).
 fn write_index_file(
     path: &std::path::Path,
-    fingerprint: &str,
+    first_line: &str,
     chunks: &Chunks,
 ) -> Result<(), DbErr> {
     use std::io::Write;
@@ -520,7 +582,7 @@ fn write_index_file(
     let temporary = PathBuf::from(temporary);
     let written = (|| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-        file.write_all(format!("{fingerprint}\n").as_bytes())?;
+        file.write_all(format!("{first_line}\n").as_bytes())?;
         for chunk in &chunks.0 {
             file.write_all(chunk)?;
         }
@@ -546,14 +608,15 @@ async fn save_index(
     index.write_to(&mut chunks)?;
     match index_store(db).await? {
         IndexStore::File(path) => {
-            // An index saved in rows by an earlier version is stale now.
+            // The former index is no longer this database's until the new file is written.
             match_index_chunk::Entity::delete_many().exec(db).await?;
-            let (done, outcome) = tokio::sync::oneshot::channel();
-            let fingerprint = fingerprint.to_string();
+            let (done, written) = tokio::sync::oneshot::channel();
+            let marker = new_marker_line(fingerprint);
+            let line = marker.clone();
             std::thread::spawn(move || {
-                let _ = done.send(write_index_file(&path, &fingerprint, &chunks));
+                let _ = done.send(write_index_file(&path, &line, &chunks));
             });
-            Ok(PendingSave(Some(outcome)))
+            Ok(PendingSave(Some(FileSave { written, marker })))
         }
         IndexStore::Rows => {
             let txn = db.begin().await?;
@@ -654,7 +717,7 @@ pub(crate) async fn current_index(
 pub async fn refresh_index(db: &DatabaseConnection) -> Result<IndexRefresh, MatchError> {
     let clock = Instant::now();
     let (index, _, origin, saving) = current_index(db).await?;
-    saving.finish().await?;
+    saving.finish(db).await?;
     Ok(IndexRefresh {
         records_indexed: index.len() as u64,
         origin,

@@ -216,7 +216,7 @@ pub async fn run_matching(
     }
     .insert(&txn)
     .await?;
-    saving.finish().await?;
+    saving.finish(&txn).await?;
     txn.commit().await?;
     Ok(MatchReport {
         records_indexed: index.len() as u64,
