@@ -248,13 +248,22 @@ impl Browser {
             .is_empty()
     }
 
-    /// The visible text of the element at `css`.
+    /// The visible text of the element at `css`. An element found while the page was still being
+    /// replaced (after a form post or a redirect) can go stale before its text is read: it is then
+    /// found again, a few times.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css)
-            .await
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("the text of {css}: {e}"))
+        let mut attempts = 0;
+        loop {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if attempts < 5 => {
+                    attempts += 1;
+                    eprintln!("the text of {css} (attempt {attempts}): {e}; finding it again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("the text of {css}: {e}"),
+            }
+        }
     }
 
     /// Types `value` into the (emptied) field at `css`.
