@@ -426,8 +426,9 @@ fn fingerprint_of_line(line: &str) -> Option<String> {
         .map(|(fingerprint, _)| fingerprint.to_string())
 }
 
-/// The marker line the database holds for its index file, if any.
-async fn file_marker<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
+/// The fingerprint column of the first saved row: the fingerprint of the index saved in rows, or
+/// the marker line the database holds for its index file.
+async fn first_saved_line<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
     match_index_chunk::Entity::find()
         .select_only()
         .column(match_index_chunk::Column::Fingerprint)
@@ -441,7 +442,7 @@ async fn file_marker<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr
 async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>, DbErr> {
     match index_store(db).await? {
         IndexStore::File(path) => {
-            let Some(line) = file_marker(db).await? else {
+            let Some(line) = first_saved_line(db).await? else {
                 return Ok(None);
             };
             use tokio::io::AsyncReadExt;
@@ -460,15 +461,7 @@ async fn saved_fingerprint<C: ConnectionTrait>(db: &C) -> Result<Option<String>,
                 .filter(|(head, _)| *head == line)
                 .and_then(|(head, _)| fingerprint_of_line(&head)))
         }
-        IndexStore::Rows => {
-            match_index_chunk::Entity::find()
-                .select_only()
-                .column(match_index_chunk::Column::Fingerprint)
-                .order_by_asc(match_index_chunk::Column::Seq)
-                .into_tuple()
-                .one(db)
-                .await
-        }
+        IndexStore::Rows => first_saved_line(db).await,
     }
 }
 
@@ -492,7 +485,7 @@ async fn load_index<C: ConnectionTrait>(db: &C, fingerprint: &str) -> Result<Opt
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(file_error(&path, error)),
         };
-        let marker = file_marker(db).await?;
+        let marker = first_saved_line(db).await?;
         return Ok(match file_fingerprint(&bytes) {
             Some((line, start))
                 if marker.as_deref() == Some(line.as_str())
