@@ -212,8 +212,11 @@ const LUNAR_WORDS: [(&str, &str); 5] = [
     ("初", ""),
 ];
 
-/// A lunar-calendar date converted to the solar calendar; `None` when the text is not one.
-fn lunar_date(text: &str) -> Option<Result<NaiveDate, DateError>> {
+/// Whether a text is a lunar-calendar date (农历: marked as such, or written in words only the lunar
+/// calendar uses); if so, the date in plain words (marks and `闰` removed, `腊月` → `十二月`, `初八`
+/// → `八`, no whitespace) and whether the month is a leap month (闰月). The one place that knows
+/// these words: the matcher reads raw dates with it too.
+pub fn lunar_plain(text: &str) -> Option<(String, bool)> {
     let marked = LUNAR_MARKS.iter().any(|m| text.contains(m));
     if !marked && !LUNAR_WORDS.iter().any(|(w, _)| text.contains(w)) {
         return None;
@@ -229,6 +232,12 @@ fn lunar_date(text: &str) -> Option<Result<NaiveDate, DateError>> {
     for (word, meaning) in LUNAR_WORDS {
         plain = plain.replace(word, meaning);
     }
+    Some((plain, leap))
+}
+
+/// A lunar-calendar date converted to the solar calendar; `None` when the text is not one.
+fn lunar_date(text: &str) -> Option<Result<NaiveDate, DateError>> {
+    let (plain, leap) = lunar_plain(text)?;
     let Some((year, month, day)) = date_parts(&plain) else {
         return Some(Err(DateError::Unrecognised));
     };

@@ -325,28 +325,10 @@ pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
 /// Reads a date written as `19151111`, `1915-11-11`, `1915/11/11`, `1915.11.11` or `1915年11月11日` into
 /// `[year, month, day]` (a day or month of 0 means unknown). Returns `None` for other text.
 pub fn parse_date_parts(raw: &str) -> Option<[u32; 3]> {
-    // Marked as lunar, or written in words only the lunar calendar uses (腊月初八: the 8th of the 12th month).
-    let lunar = [
-        "农历", "農曆", "阴历", "陰曆", "初", "正月", "冬月", "腊月", "臘月",
-    ]
-    .iter()
-    .any(|m| raw.contains(m));
-    if lunar {
-        // A date the clerk marked as lunar-calendar (农历): convert it to the solar calendar.
-        let leap = raw.contains('闰') || raw.contains('閏');
-        let digits: String = raw
-            .chars()
-            .map(|c| {
-                if ["农", "历", "農", "曆", "阴", "陰", "闰", "閏", "初"]
-                    .contains(&c.to_string().as_str())
-                {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let d = parse_solar_parts(&digits)?;
+    // A lunar-calendar date (marked 农历, or in lunar words such as 腊月初八; the domain knows which):
+    // converted to the solar calendar, or its year alone when the day cannot exist.
+    if let Some((plain, leap)) = xunren_domain::lunar_plain(raw) {
+        let d = parse_solar_parts(&plain)?;
         return lunar_to_solar(d, leap).or(Some([d[0], 0, 0]));
     }
     parse_solar_parts(raw)
@@ -359,13 +341,15 @@ pub fn lunar_to_solar(d: [u32; 3], leap: bool) -> Option<[u32; 3]> {
     Some([u32::try_from(date.year()).ok()?, date.month(), date.day()])
 }
 
-/// A date written in Chinese numerals (`一九五二年五月二十三日`, lunar `四月初十`, `正月`, `腊月`, `廿三`) as
-/// `year-month-day` digits; `None` unless the text has `年` or `月` and a Chinese numeral.
+/// A date written in Chinese numerals (`一九五二年五月二十三日`, `廿三`, or only `一九五二年`) as
+/// `year-month-day` digits (0 for a part not given); `None` unless the text has `年` or `月` and a
+/// Chinese numeral. Lunar words are already plain here ([`xunren_domain::lunar_plain`]). The
+/// domain's reader takes full dates only; this one also keeps a year or a month alone.
 fn chinese_numeral_date(t: &str) -> Option<String> {
     use crate::address::parse_chinese_number;
     let has_numeral = t
         .chars()
-        .any(|c| "〇○零一二三四五六七八九十廿卅正腊臘冬".contains(c));
+        .any(|c| "〇○零一二三四五六七八九十廿卅".contains(c));
     if !has_numeral || !(t.contains('年') || t.contains('月')) {
         return None;
     }
@@ -376,16 +360,10 @@ fn chinese_numeral_date(t: &str) -> Option<String> {
             return part.parse().ok();
         }
         let expanded = part
-            .trim_start_matches('初')
             .replace(['○', '零'], "〇")
             .replace('廿', "二十")
             .replace('卅', "三十");
-        match expanded.as_str() {
-            "正" => Some(1),
-            "冬" => Some(11),
-            "腊" | "臘" => Some(12),
-            _ => parse_chinese_number(&expanded),
-        }
+        parse_chinese_number(&expanded)
     };
     let (year, rest) = match t.split_once('年') {
         Some((y, rest)) => (number(y)?, rest),

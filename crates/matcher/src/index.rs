@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use xunren_domain::{Phone, PhoneKind};
 
 use crate::address::{AddressMatch, AddressParts, compare_parts, parse_address};
 use crate::compare::{
@@ -617,8 +616,10 @@ const F_ADDRESS: usize = 4;
 /// Phone groups larger than this are skipped when estimating household dependence (switchboards, hotlines).
 const MAX_PHONE_GROUP: usize = 50;
 
+/// Whether a canonical phone ([`canonical_phone`]) is a landline: canonical landlines have 8 digits,
+/// mobiles 11 — read from the length, not parsed again (this runs for every phone of every record).
 fn is_landline(canonical: &str) -> bool {
-    Phone::parse(canonical).is_ok_and(|p| p.kind() == PhoneKind::Landline)
+    canonical.len() == 8
 }
 
 /// Checks that a model has the person fields, kinds and levels the index scores with.
@@ -1518,10 +1519,7 @@ impl Index {
             }
         }
         for ph in &q.phones {
-            let is_landline = Phone::parse(ph)
-                .map(|p| p.kind() == PhoneKind::Landline)
-                .unwrap_or(false);
-            if !is_landline {
+            if !is_landline(ph) {
                 continue;
             }
             for &r in self
