@@ -325,6 +325,16 @@ pub fn prepare(kind: FieldKind, raw: &str) -> PreparedValue {
 /// Reads a date written as `19151111`, `1915-11-11`, `1915/11/11`, `1915.11.11` or `1915年11月11日` into
 /// `[year, month, day]` (a day or month of 0 means unknown). Returns `None` for other text.
 pub fn parse_date_parts(raw: &str) -> Option<[u32; 3]> {
+    // The form databases hand over (`1952-05-23`), read without the general path's allocations: it runs
+    // for every record of an index being built.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *raw.as_bytes()
+        && [y0, y1, y2, y3, m0, m1, d0, d1]
+            .iter()
+            .all(u8::is_ascii_digit)
+    {
+        let n = |digits: &[u8]| digits.iter().fold(0, |v, d| v * 10 + u32::from(d - b'0'));
+        return Some([n(&[y0, y1, y2, y3]), n(&[m0, m1]), n(&[d0, d1])]);
+    }
     // A lunar-calendar date (marked 农历, or in lunar words such as 腊月初八; the domain knows which):
     // converted to the solar calendar, or its year alone when the day cannot exist.
     if let Some((plain, leap)) = xunren_domain::lunar_plain(raw) {
@@ -793,6 +803,17 @@ mod tests {
         assert_eq!(d("19151111", "19800203"), Different);
         assert_eq!(d("", "19800203"), Missing);
         assert_eq!(parse_date_parts("1915年11月1日"), Some([1915, 11, 1]));
+        // The `YYYY-MM-DD` shortcut reads what the general path reads.
+        for text in [
+            "1952-05-23",
+            "0000-00-00",
+            "1952-13-45",
+            "2024-02-29",
+            "1900-01-09",
+        ] {
+            assert_eq!(parse_date_parts(text), parse_solar_parts(text), "{text}");
+        }
+        assert_eq!(parse_date_parts("1952-05-23"), Some([1952, 5, 23]));
         // Chinese numerals, as handwritten registers and archives write dates.
         assert_eq!(
             parse_date_parts("一九五二年五月二十三日"),

@@ -180,6 +180,35 @@ impl Arena {
         Ok(())
     }
 
+    /// Pushes the parts joined by `sep` as one string.
+    fn push_joined<'s>(
+        &mut self,
+        parts: impl IntoIterator<Item = &'s str>,
+        sep: char,
+    ) -> Result<(), IndexError> {
+        for (n, part) in parts.into_iter().enumerate() {
+            if n > 0 {
+                self.bytes.push(sep);
+            }
+            self.bytes.push_str(part);
+        }
+        self.push("")
+    }
+
+    /// Appends the strings of another arena.
+    fn append(&mut self, other: &Arena) -> Result<(), IndexError> {
+        let base = self.bytes.len();
+        let too_many = || IndexError::TooManyRecords {
+            max: self.ends.len(),
+        };
+        let last = other.ends.last().copied().unwrap_or(0) as usize;
+        u32::try_from(base + last).map_err(|_| too_many())?;
+        self.bytes.push_str(&other.bytes);
+        self.ends
+            .extend(other.ends.iter().map(|&end| end + base as u32));
+        Ok(())
+    }
+
     fn get(&self, i: usize) -> &str {
         let end = self.ends.get(i).copied().unwrap_or(0) as usize;
         let start = if i == 0 {
@@ -547,35 +576,137 @@ fn add_counts(a: &mut PairCounts, b: PairCounts, sign: f64) {
 }
 
 /// Records prepared per batch when building an index.
-const BUILD_BATCH: usize = 32_768;
+const BUILD_BATCH: usize = 65_536;
 
-/// Prepares records and their blocking keys, split over `threads` scoped threads.
-fn prepare_batch(batch: &[&Record], threads: usize) -> Vec<(PreparedPerson, Vec<u64>)> {
-    let one = |r: &Record| {
-        let p = prepare_person(r);
-        let mut keys = Vec::new();
-        person_keys(&p, false, &mut keys);
-        (p, keys)
-    };
-    if threads <= 1 || batch.len() < 1024 {
-        return batch.iter().map(|r| one(r)).collect();
-    }
-    let chunk = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = batch
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|r| one(r)).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::with_capacity(batch.len());
-        for (h, part) in handles.into_iter().zip(batch.chunks(chunk)) {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                // A worker cannot panic on input (preparation is total); should it anyway, redo its part here.
-                Err(_) => out.extend(part.iter().map(|r| one(r))),
-            }
+/// Records prepared by one worker, already in the index's layout: appending them to the index is
+/// copying, and the many small strings of preparing are made and freed on the worker's own thread.
+#[derive(Debug, Default)]
+struct PreparedChunk {
+    ids: Arena,
+    names_raw: Arena,
+    names: Arena,
+    former_names: Arena,
+    id_numbers: Arena,
+    phones: Arena,
+    births: Vec<u32>,
+    /// Addresses per record.
+    address_counts: Vec<u8>,
+    /// Per address: its role, and which of its six parts are present (bit `i` for part `i`).
+    address_shapes: Vec<(u8, u8)>,
+    /// The present parts, in order (district, road, lane, branch lane, number, room).
+    address_parts: Arena,
+    /// Blocking keys, and where each record's end.
+    keys: Vec<u64>,
+    key_ends: Vec<u32>,
+    /// Unmasked phones' keys, with whether each is a landline (for the household estimate).
+    phone_keys: Vec<(u64, bool)>,
+}
+
+impl PreparedChunk {
+    /// Empties the chunk, keeping its room for the next batch.
+    fn clear(&mut self) {
+        for arena in [
+            &mut self.ids,
+            &mut self.names_raw,
+            &mut self.names,
+            &mut self.former_names,
+            &mut self.id_numbers,
+            &mut self.phones,
+            &mut self.address_parts,
+        ] {
+            arena.truncate(0);
         }
-        out
+        self.births.clear();
+        self.address_counts.clear();
+        self.address_shapes.clear();
+        self.keys.clear();
+        self.key_ends.clear();
+        self.phone_keys.clear();
+    }
+
+    fn add(&mut self, r: &Record, keys: &mut Vec<u64>) -> Result<(), IndexError> {
+        let p = prepare_person(r);
+        keys.clear();
+        person_keys(&p, false, keys);
+        self.ids.push(&r.id)?;
+        self.names_raw.push(&p.name.raw)?;
+        self.names.push(&p.name.norm)?;
+        self.former_names
+            .push_joined(p.former_names.iter().map(|f| f.norm.as_str()), '|')?;
+        self.id_numbers.push(&p.id_canonical)?;
+        self.phones
+            .push_joined(p.phones.iter().map(String::as_str), '|')?;
+        self.births.push(p.birth.map_or(0, pack_date));
+        let addresses = p.addresses.len().min(usize::from(u8::MAX));
+        self.address_counts.push(addresses as u8);
+        for (a, role) in p.addresses.iter().take(addresses) {
+            let mut shape = 0u8;
+            let parts = [
+                &a.district,
+                &a.road,
+                &a.lane,
+                &a.branch_lane,
+                &a.number,
+                &a.room,
+            ];
+            for (bit, part) in parts.into_iter().enumerate() {
+                if let Some(part) = part {
+                    shape |= 1 << bit;
+                    self.address_parts.push(part)?;
+                }
+            }
+            self.address_shapes.push((*role, shape));
+        }
+        self.keys.extend_from_slice(keys);
+        let end = u32::try_from(self.keys.len()).map_err(|_| IndexError::TooManyRecords {
+            max: self.births.len(),
+        })?;
+        self.key_ends.push(end);
+        self.phone_keys.extend(
+            p.phones
+                .iter()
+                .filter(|ph| !ph.contains('*'))
+                .map(|ph| (key_hash(key::PHONE, &[ph.as_bytes()]), is_landline(ph))),
+        );
+        Ok(())
+    }
+}
+
+/// Prepares records and their blocking keys, split over `threads` scoped threads: one chunk per
+/// thread, in the records' order, filled in `chunks` (reused from batch to batch, so that their room
+/// is not asked of the system again each time).
+fn prepare_batch(
+    batch: &[&Record],
+    threads: usize,
+    chunks: &mut Vec<PreparedChunk>,
+) -> Result<(), IndexError> {
+    let fill = |part: &[&Record], chunk: &mut PreparedChunk| {
+        chunk.clear();
+        let mut keys = Vec::new();
+        part.iter().try_for_each(|r| chunk.add(r, &mut keys))
+    };
+    let size = if threads <= 1 || batch.len() < 1024 {
+        batch.len().max(1)
+    } else {
+        batch.len().div_ceil(threads)
+    };
+    let parts: Vec<&[&Record]> = batch.chunks(size).collect();
+    chunks.resize_with(parts.len(), PreparedChunk::default);
+    if let ([part], [chunk]) = (&parts[..], &mut chunks[..]) {
+        return fill(part, chunk);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .zip(chunks.iter_mut())
+            .map(|(part, chunk)| scope.spawn(move || fill(part, chunk)))
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
     })
+    .into_iter()
+    .zip(parts.iter().zip(chunks.iter_mut()))
+    // A worker cannot panic on input (preparation is total); should it anyway, redo its part here.
+    .try_for_each(|(joined, (part, chunk))| joined.unwrap_or_else(|_| fill(part, chunk)))
 }
 
 /// A record scored for a query.
@@ -704,6 +835,10 @@ pub struct IndexBuilder {
     index: Index,
     start: usize,
     pending: Pending,
+    /// Records the caller expects to add in all ([`IndexBuilder::expect`]); 0 when not said.
+    expected: usize,
+    /// The workers' chunks, reused from batch to batch.
+    chunks: Vec<PreparedChunk>,
 }
 
 impl Default for IndexBuilder {
@@ -725,7 +860,17 @@ impl IndexBuilder {
             index,
             start,
             pending: Pending::default(),
+            expected: 0,
+            chunks: Vec::new(),
         }
+    }
+
+    /// Says how many records will be added in all (a hint; more or fewer may come). After the first
+    /// batch the builder reserves room for that many in proportion to what the batch took, so that
+    /// its arrays are not copied each time they outgrow their room (at 1,000,000 records, those
+    /// copies and the fresh pages they touch were a sixth of a build's time).
+    pub fn expect(&mut self, records: usize) {
+        self.expected = records.min(UNKNOWN as usize);
     }
 
     /// Records added so far (not counting those of an index being extended).
@@ -741,10 +886,33 @@ impl IndexBuilder {
     ) -> Result<usize, IndexError> {
         let before = self.index.len();
         let (entries, phones) = (self.pending.entries.len(), self.pending.phones.len());
-        if let Err(error) = self.index.ingest(records, &mut self.pending) {
+        if let Err(error) = self
+            .index
+            .ingest(records, &mut self.pending, &mut self.chunks)
+        {
             self.index.truncate_records(before);
             self.pending.truncate(entries, phones);
             return Err(error);
+        }
+        let added = self.added();
+        if before == self.start && added > 0 && self.expected > added {
+            // What `len` entries for `now` records become for `then` records, less what is there, with
+            // an eighth more: were the later records a little longer than the first ones, an array a
+            // few bytes short would be copied whole into one twice its size. Room never written to
+            // is never given memory by the system.
+            let more = |len: usize, now: usize, then: usize| {
+                let estimate = len as u128 * then as u128 / now as u128;
+                usize::try_from(estimate + estimate / 8).map_or(0, |v| v - len)
+            };
+            let (now, then) = (self.start + added, self.start.saturating_add(self.expected));
+            self.index.reserve_records(&|len| more(len, now, then));
+            let pending = &mut self.pending;
+            pending
+                .entries
+                .reserve(more(pending.entries.len(), added, self.expected));
+            pending
+                .phones
+                .reserve(more(pending.phones.len(), added, self.expected));
         }
         Ok(self.index.len() - before)
     }
@@ -819,7 +987,7 @@ impl Index {
     ) -> Result<usize, IndexError> {
         let start = self.len();
         let mut pending = Pending::default();
-        if let Err(error) = self.ingest(records, &mut pending) {
+        if let Err(error) = self.ingest(records, &mut pending, &mut Vec::new()) {
             self.truncate_records(start);
             return Err(error);
         }
@@ -875,6 +1043,7 @@ impl Index {
         &mut self,
         records: impl IntoIterator<Item = &'a Record>,
         pending: &mut Pending,
+        chunks: &mut Vec<PreparedChunk>,
     ) -> Result<(), IndexError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -885,45 +1054,94 @@ impl Index {
             if batch.is_empty() {
                 return Ok(());
             }
-            let prepared = prepare_batch(&batch, threads);
-            for (r, (p, keys)) in batch.iter().zip(prepared) {
-                let n = self.len();
-                let rid = u32::try_from(n).ok().filter(|&v| v < UNKNOWN).ok_or(
-                    IndexError::TooManyRecords {
-                        max: UNKNOWN as usize,
-                    },
-                )?;
-                let addr_end = u32::try_from(self.addrs.len() + p.addresses.len())
-                    .map_err(|_| IndexError::TooManyRecords { max: n })?;
-                let former: Vec<&str> = p.former_names.iter().map(|f| f.norm.as_str()).collect();
-                // Arenas first (they can fail); the fixed-size arrays, whose length is `len()`, last.
-                let pushed = self.ids.push(&r.id).and_then(|()| {
-                    self.names_raw.push(&p.name.raw)?;
-                    self.names.push(&p.name.norm)?;
-                    self.former_names.push(&former.join("|"))?;
-                    self.id_numbers.push(&p.id_canonical)?;
-                    self.phones.push(&p.phones.join("|"))
-                });
-                if let Err(error) = pushed {
-                    self.truncate_records(n);
-                    return Err(error);
-                }
-                for (a, role) in &p.addresses {
-                    let interner = &mut self.interner;
-                    self.addrs
-                        .push(compact_address(a, *role, |s| interner.intern(s)));
-                }
-                self.addr_end.push(addr_end);
-                self.births.push(p.birth.map_or(0, pack_date));
-                pending.entries.extend(keys.iter().map(|&k| (k, rid)));
-                pending.phones.extend(
-                    p.phones
-                        .iter()
-                        .filter(|ph| !ph.contains('*'))
-                        .map(|ph| (key_hash(key::PHONE, &[ph.as_bytes()]), is_landline(ph))),
-                );
+            prepare_batch(&batch, threads, chunks)?;
+            for chunk in chunks.iter() {
+                self.append_chunk(chunk, pending)?;
             }
         }
+    }
+
+    /// Appends prepared records; on error (more records than positions or offsets allow) none of
+    /// the chunk is kept.
+    fn append_chunk(
+        &mut self,
+        chunk: &PreparedChunk,
+        pending: &mut Pending,
+    ) -> Result<(), IndexError> {
+        let start = self.len();
+        let too_many = || IndexError::TooManyRecords {
+            max: UNKNOWN as usize,
+        };
+        if start + chunk.births.len() >= UNKNOWN as usize
+            || u32::try_from(self.addrs.len() + chunk.address_shapes.len()).is_err()
+        {
+            return Err(too_many());
+        }
+        // Arenas first (they can fail); the fixed-size arrays, whose length is `len()`, last.
+        let appended = self.ids.append(&chunk.ids).and_then(|()| {
+            self.names_raw.append(&chunk.names_raw)?;
+            self.names.append(&chunk.names)?;
+            self.former_names.append(&chunk.former_names)?;
+            self.id_numbers.append(&chunk.id_numbers)?;
+            self.phones.append(&chunk.phones)
+        });
+        if let Err(error) = appended {
+            self.truncate_records(start);
+            return Err(error);
+        }
+        let mut shapes = chunk.address_shapes.iter();
+        let mut part = 0;
+        for &count in &chunk.address_counts {
+            for &(role, shape) in shapes.by_ref().take(usize::from(count)) {
+                let mut sym = [NONE; 6];
+                for (bit, slot) in sym.iter_mut().enumerate() {
+                    if shape & (1 << bit) != 0 {
+                        *slot = self.interner.intern(chunk.address_parts.get(part));
+                        part += 1;
+                    }
+                }
+                let [district, road, lane, branch_lane, number, room] = sym;
+                self.addrs.push(CompactAddress {
+                    district,
+                    road,
+                    lane,
+                    branch_lane,
+                    number,
+                    room,
+                    role,
+                });
+            }
+            self.addr_end.push(self.addrs.len() as u32);
+        }
+        self.births.extend_from_slice(&chunk.births);
+        let mut from = 0;
+        for (n, &end) in chunk.key_ends.iter().enumerate() {
+            let rid = (start + n) as u32;
+            let keys = chunk.keys.get(from..end as usize).unwrap_or(&[]);
+            pending.entries.extend(keys.iter().map(|&k| (k, rid)));
+            from = end as usize;
+        }
+        pending.phones.extend_from_slice(&chunk.phone_keys);
+        Ok(())
+    }
+
+    /// Reserves room in each record array for `grow(len)` more entries, `len` being its length.
+    fn reserve_records(&mut self, grow: &dyn Fn(usize) -> usize) {
+        let start = self.len();
+        for arena in [
+            &mut self.ids,
+            &mut self.names_raw,
+            &mut self.names,
+            &mut self.former_names,
+            &mut self.id_numbers,
+            &mut self.phones,
+        ] {
+            arena.bytes.reserve(grow(arena.bytes.len()));
+            arena.ends.reserve(grow(arena.ends.len()));
+        }
+        self.births.reserve(grow(start));
+        self.addr_end.reserve(grow(start));
+        self.addrs.reserve(grow(self.addrs.len()));
     }
 
     /// Drops every record at position `n` and after from the record arrays (not from the posting lists: used
@@ -2500,7 +2718,17 @@ mod tests {
         }
         assert_eq!(builder.added(), all.len());
         assert_same_results(&whole, &builder.finish(), &queries);
+        // A hint of the count reserves room; right or wrong, the index is the same.
+        for hint in [all.len(), 150, 100_000] {
+            let mut builder = IndexBuilder::new();
+            builder.expect(hint);
+            for page in all.chunks(100) {
+                builder.add(page).expect("page");
+            }
+            assert_same_results(&whole, &builder.finish(), &queries);
+        }
         let mut builder = IndexBuilder::extending(Index::build(&all[..500]).expect("build A"));
+        builder.expect(700);
         for page in all[500..].chunks(64) {
             builder.add(page).expect("page");
         }
