@@ -233,10 +233,14 @@ impl Arena {
     }
 }
 
+/// Address parts to their symbols. foldhash rather than the standard SipHash: a million records
+/// look up some six million parts while an index is built.
+type SymbolMap = HashMap<Box<str>, u32, foldhash::fast::RandomState>;
+
 /// Interned strings (address components).
 #[derive(Debug, Default, Clone)]
 struct Interner {
-    map: HashMap<Box<str>, u32>,
+    map: SymbolMap,
 }
 
 impl Interner {
@@ -548,19 +552,144 @@ fn id_birth_visible(canonical: &str) -> bool {
             .is_some_and(|b| b.bytes().all(|c| c.is_ascii_digit()))
 }
 
-/// What records added to an index leave to do once all are added: their blocking keys as (key, position), to
-/// merge into the posting lists, and the keys of their phones with whether each is a landline, for the
-/// household estimate.
-#[derive(Debug, Default)]
+/// The key ranges blocking keys are split into by their top bits: each range is sorted and merged
+/// into the posting lists on its own, on all cores, and the ranges, in order, are the sorted whole.
+const KEY_RANGES: usize = 16;
+
+fn key_range(key: u64) -> usize {
+    (key >> (64 - KEY_RANGES.trailing_zeros())) as usize
+}
+
+/// Runs `f` on every item, spread over the available cores (at most 8), and returns the results in
+/// the items' order.
+fn on_all_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if threads == 1 || items.len() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let mut shares: Vec<Vec<(usize, T)>> = (0..threads).map(|_| Vec::new()).collect();
+    let count = items.len();
+    for (n, item) in items.into_iter().enumerate() {
+        shares[n % threads].push((n, item));
+    }
+    let f = &f;
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                scope.spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|(n, t)| (n, f(t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // The work given here (sorting, merging, counting) cannot panic on input; should a thread
+            // panic anyway, it is a bug, reported as such.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    debug_assert_eq!(results.len(), count);
+    results.sort_unstable_by_key(|r| r.0);
+    results.into_iter().map(|r| r.1).collect()
+}
+
+/// What records added to an index leave to do once all are added: their blocking keys as (key, position) by
+/// key range ([`KEY_RANGES`]), to merge into the posting lists, and the keys of their phones with whether each is
+/// a landline, for the household estimate.
+#[derive(Debug)]
 struct Pending {
-    entries: Vec<(u64, u32)>,
+    entries: Vec<Vec<(u64, u32)>>,
     phones: Vec<(u64, bool)>,
 }
 
+impl Default for Pending {
+    fn default() -> Self {
+        Self {
+            entries: (0..KEY_RANGES).map(|_| Vec::new()).collect(),
+            phones: Vec::new(),
+        }
+    }
+}
+
 impl Pending {
-    fn truncate(&mut self, entries: usize, phones: usize) {
-        self.entries.truncate(entries);
-        self.phones.truncate(phones);
+    fn push(&mut self, key: u64, record: u32) {
+        if let Some(range) = self.entries.get_mut(key_range(key)) {
+            range.push((key, record));
+        }
+    }
+
+    /// The lengths to truncate to, should what follows fail.
+    fn lengths(&self) -> (Vec<usize>, usize) {
+        (
+            self.entries.iter().map(Vec::len).collect(),
+            self.phones.len(),
+        )
+    }
+
+    fn truncate(&mut self, (entries, phones): &(Vec<usize>, usize)) {
+        for (range, &len) in self.entries.iter_mut().zip(entries) {
+            range.truncate(len);
+        }
+        self.phones.truncate(*phones);
+    }
+}
+
+/// The posting lists of an index being merged with new entries ([`Index::merge_postings`]).
+#[derive(Clone, Copy)]
+struct OldPostings<'a> {
+    keys: &'a [u64],
+    ends: &'a [u32],
+    postings: &'a [u32],
+}
+
+impl OldPostings<'_> {
+    /// The postings of the keys at positions `keys` (consecutive lists).
+    fn postings_of(&self, keys: std::ops::Range<usize>) -> &[u32] {
+        if keys.is_empty() {
+            return &[];
+        }
+        let start = if keys.start == 0 {
+            0
+        } else {
+            self.ends[keys.start - 1] as usize
+        };
+        &self.postings[start..self.ends[keys.end - 1] as usize]
+    }
+
+    /// Walks the old keys at positions `old` and the sorted `new` entries together, key by key in
+    /// order, calling `visit(key, its old postings, its new entries)`.
+    fn merge(
+        &self,
+        old: std::ops::Range<usize>,
+        new: &[(u64, u32)],
+        mut visit: impl FnMut(u64, &[u32], &[(u64, u32)]),
+    ) {
+        let (mut i, mut j) = (old.start, 0usize);
+        while i < old.end || j < new.len() {
+            let key = match (self.keys.get(i).filter(|_| i < old.end), new.get(j)) {
+                (Some(&a), Some(&(b, _))) => a.min(b),
+                (Some(&a), None) => a,
+                (None, Some(&(b, _))) => b,
+                (None, None) => break,
+            };
+            let old_list = if i < old.end && self.keys[i] == key {
+                i += 1;
+                self.postings_of(i - 1..i)
+            } else {
+                &[]
+            };
+            let from = j;
+            while new.get(j).is_some_and(|e| e.0 == key) {
+                j += 1;
+            }
+            visit(key, old_list, &new[from..j]);
+        }
     }
 }
 
@@ -591,10 +720,13 @@ struct PreparedChunk {
     births: Vec<u32>,
     /// Addresses per record.
     address_counts: Vec<u8>,
-    /// Per address: its role, and which of its six parts are present (bit `i` for part `i`).
-    address_shapes: Vec<(u8, u8)>,
-    /// The present parts, in order (district, road, lane, branch lane, number, room).
-    address_parts: Arena,
+    /// The addresses, their parts as symbols of `symbols` (interned here, on the worker; appending
+    /// maps each symbol to the index's once).
+    addresses: Vec<CompactAddress>,
+    /// Address parts seen by this chunk's worker, kept from batch to batch.
+    symbols: LocalSymbols,
+    /// The index's symbol of each of `symbols`, as far as appending has mapped them.
+    to_index: Vec<u32>,
     /// Blocking keys, and where each record's end.
     keys: Vec<u64>,
     key_ends: Vec<u32>,
@@ -612,13 +744,12 @@ impl PreparedChunk {
             &mut self.former_names,
             &mut self.id_numbers,
             &mut self.phones,
-            &mut self.address_parts,
         ] {
             arena.truncate(0);
         }
         self.births.clear();
         self.address_counts.clear();
-        self.address_shapes.clear();
+        self.addresses.clear();
         self.keys.clear();
         self.key_ends.clear();
         self.phone_keys.clear();
@@ -640,22 +771,18 @@ impl PreparedChunk {
         let addresses = p.addresses.len().min(usize::from(u8::MAX));
         self.address_counts.push(addresses as u8);
         for (a, role) in p.addresses.iter().take(addresses) {
-            let mut shape = 0u8;
-            let parts = [
-                &a.district,
-                &a.road,
-                &a.lane,
-                &a.branch_lane,
-                &a.number,
-                &a.room,
-            ];
-            for (bit, part) in parts.into_iter().enumerate() {
-                if let Some(part) = part {
-                    shape |= 1 << bit;
-                    self.address_parts.push(part)?;
-                }
+            let symbols = &mut self.symbols;
+            let mut failed = None;
+            let address = compact_address(a, *role, |part| {
+                symbols.intern(part).unwrap_or_else(|error| {
+                    failed = Some(error);
+                    NONE
+                })
+            });
+            if let Some(error) = failed {
+                return Err(error);
             }
-            self.address_shapes.push((*role, shape));
+            self.addresses.push(address);
         }
         self.keys.extend_from_slice(keys);
         let end = u32::try_from(self.keys.len()).map_err(|_| IndexError::TooManyRecords {
@@ -669,6 +796,30 @@ impl PreparedChunk {
                 .map(|ph| (key_hash(key::PHONE, &[ph.as_bytes()]), is_landline(ph))),
         );
         Ok(())
+    }
+}
+
+/// Address parts interned by one worker: symbols numbered from 0 in the order first seen.
+#[derive(Debug, Default)]
+struct LocalSymbols {
+    map: SymbolMap,
+    strings: Arena,
+}
+
+impl LocalSymbols {
+    fn intern(&mut self, s: &str) -> Result<u32, IndexError> {
+        if let Some(&v) = self.map.get(s) {
+            return Ok(v);
+        }
+        let v = u32::try_from(self.strings.ends.len())
+            .ok()
+            .filter(|&v| v < UNKNOWN)
+            .ok_or(IndexError::TooManyRecords {
+                max: UNKNOWN as usize,
+            })?;
+        self.strings.push(s)?;
+        self.map.insert(s.into(), v);
+        Ok(v)
     }
 }
 
@@ -885,13 +1036,13 @@ impl IndexBuilder {
         records: impl IntoIterator<Item = &'a Record>,
     ) -> Result<usize, IndexError> {
         let before = self.index.len();
-        let (entries, phones) = (self.pending.entries.len(), self.pending.phones.len());
+        let lengths = self.pending.lengths();
         if let Err(error) = self
             .index
             .ingest(records, &mut self.pending, &mut self.chunks)
         {
             self.index.truncate_records(before);
-            self.pending.truncate(entries, phones);
+            self.pending.truncate(&lengths);
             return Err(error);
         }
         let added = self.added();
@@ -907,9 +1058,9 @@ impl IndexBuilder {
             let (now, then) = (self.start + added, self.start.saturating_add(self.expected));
             self.index.reserve_records(&|len| more(len, now, then));
             let pending = &mut self.pending;
-            pending
-                .entries
-                .reserve(more(pending.entries.len(), added, self.expected));
+            for range in &mut pending.entries {
+                range.reserve(more(range.len(), added, self.expected));
+            }
             pending
                 .phones
                 .reserve(more(pending.phones.len(), added, self.expected));
@@ -1003,12 +1154,15 @@ impl Index {
             return;
         }
         let Pending {
-            mut entries,
+            entries,
             mut phones,
         } = pending;
         let clock = std::time::Instant::now();
-        entries.sort_unstable();
-        tracing::debug!(added, entries = entries.len(), elapsed = ?clock.elapsed(), "index: keys sorted");
+        let entries = on_all_cores(entries, |mut range| {
+            range.sort_unstable();
+            range
+        });
+        tracing::debug!(added, elapsed = ?clock.elapsed(), "index: keys sorted");
         self.merge_postings(&entries);
         drop(entries);
         tracing::debug!(elapsed = ?clock.elapsed(), "index: postings merged");
@@ -1055,7 +1209,7 @@ impl Index {
                 return Ok(());
             }
             prepare_batch(&batch, threads, chunks)?;
-            for chunk in chunks.iter() {
+            for chunk in chunks.iter_mut() {
                 self.append_chunk(chunk, pending)?;
             }
         }
@@ -1065,7 +1219,7 @@ impl Index {
     /// the chunk is kept.
     fn append_chunk(
         &mut self,
-        chunk: &PreparedChunk,
+        chunk: &mut PreparedChunk,
         pending: &mut Pending,
     ) -> Result<(), IndexError> {
         let start = self.len();
@@ -1073,7 +1227,7 @@ impl Index {
             max: UNKNOWN as usize,
         };
         if start + chunk.births.len() >= UNKNOWN as usize
-            || u32::try_from(self.addrs.len() + chunk.address_shapes.len()).is_err()
+            || u32::try_from(self.addrs.len() + chunk.addresses.len()).is_err()
         {
             return Err(too_many());
         }
@@ -1089,26 +1243,29 @@ impl Index {
             self.truncate_records(start);
             return Err(error);
         }
-        let mut shapes = chunk.address_shapes.iter();
-        let mut part = 0;
+        // The chunk's new symbols, mapped to the index's once each.
+        for local in chunk.to_index.len()..chunk.symbols.strings.ends.len() {
+            let symbol = self.interner.intern(chunk.symbols.strings.get(local));
+            chunk.to_index.push(symbol);
+        }
+        let to_index = |v: u32| {
+            if v == NONE {
+                NONE
+            } else {
+                chunk.to_index.get(v as usize).copied().unwrap_or(UNKNOWN)
+            }
+        };
+        let mut addresses = chunk.addresses.iter();
         for &count in &chunk.address_counts {
-            for &(role, shape) in shapes.by_ref().take(usize::from(count)) {
-                let mut sym = [NONE; 6];
-                for (bit, slot) in sym.iter_mut().enumerate() {
-                    if shape & (1 << bit) != 0 {
-                        *slot = self.interner.intern(chunk.address_parts.get(part));
-                        part += 1;
-                    }
-                }
-                let [district, road, lane, branch_lane, number, room] = sym;
+            for a in addresses.by_ref().take(usize::from(count)) {
                 self.addrs.push(CompactAddress {
-                    district,
-                    road,
-                    lane,
-                    branch_lane,
-                    number,
-                    room,
-                    role,
+                    district: to_index(a.district),
+                    road: to_index(a.road),
+                    lane: to_index(a.lane),
+                    branch_lane: to_index(a.branch_lane),
+                    number: to_index(a.number),
+                    room: to_index(a.room),
+                    role: a.role,
                 });
             }
             self.addr_end.push(self.addrs.len() as u32);
@@ -1118,7 +1275,9 @@ impl Index {
         for (n, &end) in chunk.key_ends.iter().enumerate() {
             let rid = (start + n) as u32;
             let keys = chunk.keys.get(from..end as usize).unwrap_or(&[]);
-            pending.entries.extend(keys.iter().map(|&k| (k, rid)));
+            for &key in keys {
+                pending.push(key, rid);
+            }
             from = end as usize;
         }
         pending.phones.extend_from_slice(&chunk.phone_keys);
@@ -1163,44 +1322,67 @@ impl Index {
         self.addrs.truncate(addrs);
     }
 
-    /// Merges sorted (key, position) entries of records added after all indexed ones into the posting lists.
-    /// Every new position is above every old one, so appending a key's new positions after its old ones keeps each
-    /// list sorted, as a build from all records would.
-    fn merge_postings(&mut self, entries: &[(u64, u32)]) {
+    /// Merges the (key, position) entries of records added after all indexed ones, by key range and sorted
+    /// within each, into the posting lists. Every new position is above every old one, so appending a key's new
+    /// positions after its old ones keeps each list sorted, as a build from all records would. The ranges are
+    /// merged on all cores, each into its own part of the new lists, sized exactly beforehand.
+    fn merge_postings(&mut self, entries: &[Vec<(u64, u32)>]) {
         let old_keys = std::mem::take(&mut self.keys);
         let old_end = std::mem::take(&mut self.key_end);
         let old_postings = std::mem::take(&mut self.postings);
-        let mut keys = Vec::with_capacity(old_keys.len() + entries.len() / 2);
-        let mut key_end = Vec::with_capacity(keys.capacity());
-        let mut postings = Vec::with_capacity(old_postings.len() + entries.len());
-        let (mut i, mut j) = (0usize, 0usize);
-        while i < old_keys.len() || j < entries.len() {
-            let old = old_keys.get(i).copied();
-            let new = entries.get(j).map(|e| e.0);
-            let key = match (old, new) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => break,
-            };
-            if old == Some(key) {
-                let start = if i == 0 { 0 } else { old_end[i - 1] as usize };
-                postings.extend_from_slice(&old_postings[start..old_end[i] as usize]);
-                i += 1;
-            }
-            while let Some(&(k, rid)) = entries.get(j) {
-                if k != key {
-                    break;
-                }
-                postings.push(rid);
-                j += 1;
-            }
-            keys.push(key);
-            key_end.push(postings.len() as u32);
+        let old = OldPostings {
+            keys: &old_keys,
+            ends: &old_end,
+            postings: &old_postings,
+        };
+        // The old keys of each range (they are sorted, so each range is a slice).
+        let bounds: Vec<usize> = (0..=KEY_RANGES)
+            .map(|r| old_keys.partition_point(|&k| key_range(k) < r))
+            .collect();
+        // Per key range: positions of its old keys, and its new entries.
+        let ranges: Vec<_> = entries
+            .iter()
+            .enumerate()
+            .map(|(r, new)| (bounds[r]..bounds[r + 1], new.as_slice()))
+            .collect();
+        let key_counts = on_all_cores(ranges.clone(), |(old_range, new)| {
+            let mut keys = 0;
+            old.merge(old_range, new, |_, _, _| keys += 1);
+            keys
+        });
+        let total_keys: usize = key_counts.iter().sum();
+        let total_postings = old_postings.len() + entries.iter().map(Vec::len).sum::<usize>();
+        let mut keys = vec![0u64; total_keys];
+        let mut key_end = vec![0u32; total_keys];
+        let mut postings = vec![0u32; total_postings];
+        // Each range's share of the three arrays, and where its postings start.
+        let mut shares = Vec::with_capacity(KEY_RANGES);
+        let (mut rest_keys, mut rest_ends, mut rest_postings) =
+            (&mut keys[..], &mut key_end[..], &mut postings[..]);
+        let mut base = 0usize;
+        for ((old_range, new), &count) in ranges.into_iter().zip(&key_counts) {
+            let old_count = old.postings_of(old_range.clone()).len();
+            let (k, kr) = std::mem::take(&mut rest_keys).split_at_mut(count);
+            let (e, er) = std::mem::take(&mut rest_ends).split_at_mut(count);
+            let (p, pr) = std::mem::take(&mut rest_postings).split_at_mut(old_count + new.len());
+            (rest_keys, rest_ends, rest_postings) = (kr, er, pr);
+            shares.push((old_range, new, k, e, p, base));
+            base += old_count + new.len();
         }
-        keys.shrink_to_fit();
-        key_end.shrink_to_fit();
-        postings.shrink_to_fit();
+        on_all_cores(shares, |(old_range, new, keys, ends, postings, base)| {
+            let (mut n, mut filled) = (0, 0);
+            old.merge(old_range, new, |key, old_list, new_list| {
+                postings[filled..filled + old_list.len()].copy_from_slice(old_list);
+                filled += old_list.len();
+                for (slot, &(_, record)) in postings[filled..].iter_mut().zip(new_list) {
+                    *slot = record;
+                }
+                filled += new_list.len();
+                keys[n] = key;
+                ends[n] = (base + filled) as u32;
+                n += 1;
+            });
+        });
         self.keys = keys;
         self.key_end = key_end;
         self.postings = postings;
@@ -2272,7 +2454,7 @@ impl Index {
             .collect();
         check_offsets(&addr_end, addrs.len(), "address offsets")?;
         let interned = r.count(12)?;
-        let mut map = HashMap::with_capacity(interned);
+        let mut map = SymbolMap::with_capacity_and_hasher(interned, Default::default());
         for _ in 0..interned {
             let id = r.u32()?;
             let text = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("interned text"))?;

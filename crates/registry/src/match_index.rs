@@ -310,11 +310,22 @@ async fn build_from_records<C: ConnectionTrait>(
     std::thread::spawn(move || {
         let mut builder = builder;
         let mut outcome = Ok(());
+        let (mut waiting, mut adding) = (Duration::ZERO, Duration::ZERO);
+        let mut clock = Instant::now();
         while let Some(page) = inbox.blocking_recv() {
+            waiting += clock.elapsed();
+            clock = Instant::now();
             if outcome.is_ok() {
                 outcome = builder.add(&page).map(|_| ());
             }
+            adding += clock.elapsed();
+            clock = Instant::now();
         }
+        tracing::debug!(
+            ?waiting,
+            ?adding,
+            "index builder: waited for pages, prepared and added them"
+        );
         let _ = done.send(outcome.map(|()| builder.finish()));
     });
     loop {
