@@ -1635,6 +1635,33 @@ impl Index {
         merged.into_iter().map(|(r, _)| r).collect()
     }
 
+    /// [`Index::candidates`] and, with `relatives`, [`Index::relatives`] (else none) for each of many persons,
+    /// on all cores, in the persons' order.
+    pub fn match_each(
+        &self,
+        queries: &[Record],
+        top_k: usize,
+        relatives: bool,
+    ) -> Vec<(Vec<Candidate>, Vec<RelativeCandidate>)> {
+        let share = queries.len().div_ceil(8).clamp(1, 64);
+        on_all_cores(queries.chunks(share).collect(), |part| {
+            part.iter()
+                .map(|q| {
+                    let found = self.candidates(q, top_k);
+                    let near = if relatives {
+                        self.relatives(q, top_k)
+                    } else {
+                        Vec::new()
+                    };
+                    (found, near)
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// The best `top_k` candidates for one person, best first, each with its calibrated match probability and
     /// evidence. Never scans all records: only those sharing a blocking key with the query are looked at.
     pub fn candidates(&self, query: &Record, top_k: usize) -> Vec<Candidate> {
@@ -2847,6 +2874,28 @@ mod tests {
             assert_eq!(a.relatives(q, 10), b.relatives(q, 10), "{q:?}");
         }
         assert!(compared > queries.len(), "the queries find candidates");
+    }
+
+    #[test]
+    fn match_each_is_one_query_after_another() {
+        let all = synthetic(1_200, 5);
+        let queries = queries_of(&all);
+        let index = Index::build(&all).expect("build");
+        for relatives in [true, false] {
+            let each = index.match_each(&queries, 5, relatives);
+            assert_eq!(each.len(), queries.len());
+            for (q, (found, near)) in queries.iter().zip(&each) {
+                assert_eq!(found, &index.candidates(q, 5));
+                let expected = if relatives {
+                    index.relatives(q, 5)
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(near, &expected);
+            }
+            assert!(each.iter().any(|(_, near)| !near.is_empty()) == relatives);
+        }
+        assert!(index.match_each(&[], 5, true).is_empty());
     }
 
     #[test]

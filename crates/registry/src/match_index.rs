@@ -15,6 +15,7 @@
 //!   carry the fingerprint they were built for, and an index that does not read back is rebuilt.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::{
@@ -591,13 +592,9 @@ impl PendingSave {
     }
 }
 
-/// Writes `chunks` to `path` under a temporary name of its own, then renames it into place
+/// Writes `index` to `path` under a temporary name of its own, then renames it into place
 /// (readers see the old index or the new one, never a part).
-fn write_index_file(
-    path: &std::path::Path,
-    first_line: &str,
-    chunks: &Chunks,
-) -> Result<(), DbErr> {
+fn write_index_file(path: &std::path::Path, first_line: &str, index: &Index) -> Result<(), DbErr> {
     use std::io::Write;
     static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -605,13 +602,15 @@ fn write_index_file(
     temporary.push(format!(".{}.{n}.tmp", std::process::id()));
     let temporary = PathBuf::from(temporary);
     let written = (|| {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        let mut file =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&temporary)?);
         file.write_all(format!("{first_line}\n").as_bytes())?;
-        for chunk in &chunks.0 {
-            file.write_all(chunk)?;
-        }
+        index
+            .write_to(&mut file)
+            .map_err(|error| std::io::Error::other(error.to_string()))?;
         // No fsync: the index is a cache, checked when loaded, and rebuilt if a crash left it torn.
         file.flush()?;
+        drop(file);
         std::fs::rename(&temporary, path)
     })();
     written.map_err(|error| {
@@ -621,15 +620,13 @@ fn write_index_file(
 }
 
 /// Saves `index` under `fingerprint`, replacing the saved one. Rows are replaced in one
-/// transaction before this returns; a file is written on a thread of its own (see
-/// [`PendingSave`]).
+/// transaction before this returns; a file is written on a thread of its own, straight from the
+/// shared index (see [`PendingSave`]).
 async fn save_index(
     db: &DatabaseConnection,
-    index: &Index,
+    index: &Arc<Index>,
     fingerprint: &str,
 ) -> Result<PendingSave, MatchError> {
-    let mut chunks = Chunks::default();
-    index.write_to(&mut chunks)?;
     match index_store(db).await? {
         IndexStore::File(path) => {
             // The former index is no longer this database's until the new file is written.
@@ -637,12 +634,15 @@ async fn save_index(
             let (done, written) = tokio::sync::oneshot::channel();
             let marker = new_marker_line(fingerprint);
             let line = marker.clone();
+            let index = Arc::clone(index);
             std::thread::spawn(move || {
-                let _ = done.send(write_index_file(&path, &line, &chunks));
+                let _ = done.send(write_index_file(&path, &line, &index));
             });
             Ok(PendingSave(Some(FileSave { written, marker })))
         }
         IndexStore::Rows => {
+            let mut chunks = Chunks::default();
+            index.write_to(&mut chunks)?;
             let txn = db.begin().await?;
             match_index_chunk::Entity::delete_many().exec(&txn).await?;
             for (seq, chunk) in chunks.0.into_iter().enumerate() {
@@ -696,7 +696,7 @@ pub enum IndexOrigin {
 /// how it was obtained.
 pub(crate) async fn current_index(
     db: &DatabaseConnection,
-) -> Result<(Index, String, IndexOrigin, PendingSave), MatchError> {
+) -> Result<(Arc<Index>, String, IndexOrigin, PendingSave), MatchError> {
     let clock = Instant::now();
     let now = reference_state(db).await?;
     let fingerprint = now.fingerprint();
@@ -706,7 +706,12 @@ pub(crate) async fn current_index(
         && let Some(index) = load_index(db, &fingerprint).await?
     {
         tracing::debug!(elapsed = ?clock.elapsed(), "index loaded");
-        return Ok((index, fingerprint, IndexOrigin::Loaded, PendingSave(None)));
+        return Ok((
+            Arc::new(index),
+            fingerprint,
+            IndexOrigin::Loaded,
+            PendingSave(None),
+        ));
     }
     if let Some(saved_fingerprint) = saved
         && let Some(saved_state) = ReferenceState::parse(&saved_fingerprint)
@@ -725,6 +730,7 @@ pub(crate) async fn current_index(
         .await?;
         let count = index.len() - before;
         tracing::debug!(elapsed = ?clock.elapsed(), count, "index extended");
+        let index = Arc::new(index);
         let saving = save_index(db, &index, &fingerprint).await?;
         return Ok((
             index,
@@ -737,6 +743,7 @@ pub(crate) async fn current_index(
     }
     let index = build_from_records(db, IndexBuilder::new(), 0, now.records).await?;
     tracing::debug!(records = index.len(), elapsed = ?clock.elapsed(), "index built");
+    let index = Arc::new(index);
     let saving = save_index(db, &index, &fingerprint).await?;
     Ok((index, fingerprint, IndexOrigin::Rebuilt, saving))
 }

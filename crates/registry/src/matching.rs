@@ -146,14 +146,17 @@ pub async fn run_matching(
     let queries: Vec<Record> = due.iter().map(|p| p.to_record()).collect();
     // Adapt the match probabilities to this base's records (unsupervised; see docs/matching.md).
     if options.refit && !queries.is_empty() {
-        index.fit_em(&queries, 50);
+        // The saved index keeps the model it was built with: a file still being written from the
+        // shared index is written as it was, and this run refits a copy.
+        std::sync::Arc::make_mut(&mut index).fit_em(&queries, 50);
     }
     let mut rows: Vec<[Value; 7]> = Vec::new();
     let mut candidates_stored = 0u64;
     let mut relatives_stored = 0u64;
     let now = chrono::Utc::now();
-    for (person, query) in due.iter().zip(&queries) {
-        for (rank, candidate) in index.candidates(query, options.top).into_iter().enumerate() {
+    let found = index.match_each(&queries, options.top, true);
+    for (person, (candidates, relatives)) in due.iter().zip(found) {
+        for (rank, candidate) in candidates.into_iter().enumerate() {
             let Ok(record_id) = candidate.record_id.parse::<i64>() else {
                 continue;
             };
@@ -174,7 +177,7 @@ pub async fn run_matching(
             ));
             candidates_stored += 1;
         }
-        for (rank, relative) in index.relatives(query, options.top).into_iter().enumerate() {
+        for (rank, relative) in relatives.into_iter().enumerate() {
             let Ok(record_id) = relative.record_id.parse::<i64>() else {
                 continue;
             };
