@@ -17,6 +17,7 @@ mod m20261128_000006_index_leads_by_assignee;
 mod m20261128_000007_keep_removed_holders;
 mod m20261128_000008_threshold_rule;
 mod m20261128_000009_index_reference_batches;
+mod m20261128_000010_index_rows_as_cache;
 
 /// A foreign key named `fk_<table>_<column>` from `table.column` to `target.id`.
 pub(crate) fn fk(
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_keep_removed_holders::Migration),
             Box::new(m20261128_000008_threshold_rule::Migration),
             Box::new(m20261128_000009_index_reference_batches::Migration),
+            Box::new(m20261128_000010_index_rows_as_cache::Migration),
         ]
     }
 }
