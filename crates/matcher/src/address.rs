@@ -241,13 +241,9 @@ pub fn normalize_address(text: &str) -> String {
     out
 }
 
-fn strip_zeros(digits: &str) -> String {
+fn strip_zeros(digits: &str) -> &str {
     let t = digits.trim_start_matches('0');
-    if t.is_empty() {
-        "0".to_string()
-    } else {
-        t.to_string()
-    }
+    if t.is_empty() { "0" } else { t }
 }
 
 /// Parses a Shanghai-style address into its components. Never fails; unparsed text stays in `road`.
@@ -288,11 +284,19 @@ pub fn parse_address(text: &str) -> Address {
     }
     // Subdistrict / town: ends with 街道, 镇 or 乡, at least two characters before, before any digit.
     {
-        let chars: Vec<(usize, char)> = rest.char_indices().collect();
+        // The first 14 characters (the scan looks at 13, and the cut may fall after the 13th) and
+        // the byte where each starts.
+        let mut chars = [(0usize, '\0'); 14];
+        let mut seen = 0;
+        for (slot, c) in chars.iter_mut().zip(rest.char_indices()) {
+            *slot = c;
+            seen += 1;
+        }
+        let chars = &chars[..seen];
         let limit = chars
             .iter()
             .position(|(_, c)| c.is_ascii_digit())
-            .unwrap_or(chars.len());
+            .unwrap_or(rest.chars().count());
         let mut cut: Option<usize> = None;
         for k in 2..limit.min(12) {
             let (_, c) = chars[k];
@@ -327,63 +331,48 @@ pub fn parse_address(text: &str) -> Address {
 
 /// Reads the numeric tail (`12弄3支弄5号201室`, `12弄-3`, `12-3号`) into the address.
 fn parse_numbers(tail: &str, addr: &mut Address) {
-    let chars: Vec<char> = tail.chars().collect();
-    let mut i = 0;
-    // Collected (digits, unit) tokens; unit "" means none.
-    let mut tokens: Vec<(String, &'static str)> = Vec::new();
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            let digits: String = chars[start..i].iter().take(12).collect();
-            let next = (chars.get(i).copied(), chars.get(i + 1).copied());
-            let unit: &'static str = if next == (Some('支'), Some('弄')) {
-                i += 2;
-                "支弄"
-            } else if next == (Some('号'), Some('楼')) {
-                i += 2;
-                "幢"
-            } else if next == (Some('单'), Some('元')) {
-                i += 2;
-                "单元"
-            } else {
-                match chars.get(i) {
-                    Some('弄') => {
-                        i += 1;
-                        "弄"
-                    }
-                    Some('号') => {
-                        i += 1;
-                        "号"
-                    }
-                    Some('室') => {
-                        i += 1;
-                        "室"
-                    }
-                    Some('幢' | '栋') => {
-                        i += 1;
-                        "幢"
-                    }
-                    Some('楼' | '层') => {
-                        i += 1;
-                        "楼"
-                    }
-                    _ => "",
-                }
-            };
-            tokens.push((strip_zeros(&digits), unit));
-        } else {
-            i += 1;
+    // (digits, unit) tokens, at most 17 (the rest is ignored); unit "" means none.
+    let mut tokens: [(&str, &'static str); 17] = [("", ""); 17];
+    let mut n = 0;
+    let mut rest = tail;
+    while let Some(c) = rest.chars().next() {
+        if !c.is_ascii_digit() {
+            rest = &rest[c.len_utf8()..];
+            continue;
         }
-        if tokens.len() > 16 {
+        let run = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // At most 12 digits are kept (ASCII, so bytes are characters).
+        let digits = &rest[..run.min(12)];
+        rest = &rest[run..];
+        let mut next = rest.chars();
+        let (first, second) = (next.next(), next.next());
+        let (unit, used): (&'static str, usize) = match (first, second) {
+            (Some('支'), Some('弄')) => ("支弄", 2),
+            (Some('号'), Some('楼')) => ("幢", 2),
+            (Some('单'), Some('元')) => ("单元", 2),
+            (Some('弄'), _) => ("弄", 1),
+            (Some('号'), _) => ("号", 1),
+            (Some('室'), _) => ("室", 1),
+            (Some('幢' | '栋'), _) => ("幢", 1),
+            (Some('楼' | '层'), _) => ("楼", 1),
+            _ => ("", 0),
+        };
+        let skip: usize = [first, second]
+            .iter()
+            .take(used)
+            .flatten()
+            .map(|c| c.len_utf8())
+            .sum();
+        rest = &rest[skip..];
+        tokens[n] = (strip_zeros(digits), unit);
+        n += 1;
+        if n == tokens.len() {
             break;
         }
     }
-    let n = tokens.len();
+    let tokens = &tokens[..n];
     for k in 0..n {
-        let (digits, unit) = (tokens[k].0.clone(), tokens[k].1);
+        let (digits, unit) = tokens[k];
         let slot = match unit {
             "弄" => &mut addr.lane,
             "支弄" => &mut addr.branch_lane,
@@ -405,7 +394,7 @@ fn parse_numbers(tail: &str, addr: &mut Address) {
             }
         };
         if slot.is_none() {
-            *slot = Some(digits);
+            *slot = Some(digits.to_string());
         }
     }
 }
@@ -631,6 +620,42 @@ mod tests {
         assert_eq!(c.lane.as_deref(), Some("103"));
         assert_eq!(c.branch_lane.as_deref(), Some("2"));
         assert_eq!(c.number.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn numbers_and_long_subdistricts() {
+        // A subdistrict name as long as the scan allows: 街道 at the 12th and 13th characters.
+        let a = parse_address("老西门外东南西北角落甲街道乔家路12弄3号");
+        assert_eq!(a.subdistrict.as_deref(), Some("老西门外东南西北角落甲街道"));
+        assert_eq!(a.road.as_deref(), Some("乔家路"));
+        let a = parse_address("乔家路012弄3支弄05号201室");
+        let parts = (a.lane, a.branch_lane, a.number, a.room);
+        assert_eq!(
+            parts,
+            (
+                Some("12".into()),
+                Some("3".into()),
+                Some("5".into()),
+                Some("201".into())
+            )
+        );
+        let a = parse_address("新川路5号楼3单元201室");
+        assert_eq!(
+            (a.building.as_deref(), a.room.as_deref()),
+            (Some("5"), Some("201"))
+        );
+        let a = parse_address("乔家路12-3-201");
+        let parts = (a.lane, a.number, a.room);
+        assert_eq!(
+            parts,
+            (Some("12".into()), Some("3".into()), Some("201".into()))
+        );
+        assert_eq!(parse_address("乔家路000号").number.as_deref(), Some("0"));
+        // Runs of digits are cut to 12; more than 17 numbers, the rest is ignored.
+        let long = parse_address("乔家路1234567890123456弄");
+        assert_eq!(long.lane.as_deref(), Some("123456789012"));
+        let many = format!("乔家路{}", "1-".repeat(40));
+        assert_eq!(parse_address(&many).lane.as_deref(), Some("1"));
     }
 
     #[test]
