@@ -986,7 +986,7 @@ pub struct IndexBuilder {
     index: Index,
     start: usize,
     pending: Pending,
-    /// Records the caller expects to add in all ([`IndexBuilder::expect`]); 0 when not said.
+    /// Records the caller expects to add in all ([`IndexBuilder::expect_records`]); 0 when not said.
     expected: usize,
     /// The workers' chunks, reused from batch to batch.
     chunks: Vec<PreparedChunk>,
@@ -1020,7 +1020,7 @@ impl IndexBuilder {
     /// batch the builder reserves room for that many in proportion to what the batch took, so that
     /// its arrays are not copied each time they outgrow their room (at 1,000,000 records, those
     /// copies and the fresh pages they touch were a sixth of a build's time).
-    pub fn expect(&mut self, records: usize) {
+    pub fn expect_records(&mut self, records: usize) {
         self.expected = records.min(UNKNOWN as usize);
     }
 
@@ -2952,14 +2952,14 @@ mod tests {
         // A hint of the count reserves room; right or wrong, the index is the same.
         for hint in [all.len(), 150, 100_000] {
             let mut builder = IndexBuilder::new();
-            builder.expect(hint);
+            builder.expect_records(hint);
             for page in all.chunks(100) {
                 builder.add(page).expect("page");
             }
             assert_same_results(&whole, &builder.finish(), &queries);
         }
         let mut builder = IndexBuilder::extending(Index::build(&all[..500]).expect("build A"));
-        builder.expect(700);
+        builder.expect_records(700);
         for page in all[500..].chunks(64) {
             builder.add(page).expect("page");
         }

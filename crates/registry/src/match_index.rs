@@ -305,7 +305,7 @@ async fn build_from_records<C: ConnectionTrait>(
     mut after: i64,
     expected: i64,
 ) -> Result<Index, MatchError> {
-    builder.expect(usize::try_from(expected).unwrap_or(0));
+    builder.expect_records(usize::try_from(expected).unwrap_or(0));
     let (pages, mut inbox) = tokio::sync::mpsc::channel::<Vec<Record>>(1);
     let (done, result) = tokio::sync::oneshot::channel::<Result<Index, IndexError>>();
     std::thread::spawn(move || {
