@@ -734,17 +734,43 @@ struct PreparedChunk {
     phone_keys: Vec<(u64, bool)>,
 }
 
+/// The per-record strings of an index or a chunk, in one order: ids, raw names, names, former
+/// names, ID numbers, phones.
+macro_rules! record_text {
+    ($owner:ty) => {
+        impl $owner {
+            fn text(&self) -> [&Arena; 6] {
+                [
+                    &self.ids,
+                    &self.names_raw,
+                    &self.names,
+                    &self.former_names,
+                    &self.id_numbers,
+                    &self.phones,
+                ]
+            }
+
+            fn text_mut(&mut self) -> [&mut Arena; 6] {
+                [
+                    &mut self.ids,
+                    &mut self.names_raw,
+                    &mut self.names,
+                    &mut self.former_names,
+                    &mut self.id_numbers,
+                    &mut self.phones,
+                ]
+            }
+        }
+    };
+}
+
+record_text!(PreparedChunk);
+record_text!(Index);
+
 impl PreparedChunk {
     /// Empties the chunk, keeping its room for the next batch.
     fn clear(&mut self) {
-        for arena in [
-            &mut self.ids,
-            &mut self.names_raw,
-            &mut self.names,
-            &mut self.former_names,
-            &mut self.id_numbers,
-            &mut self.phones,
-        ] {
+        for arena in self.text_mut() {
             arena.truncate(0);
         }
         self.births.clear();
@@ -1232,13 +1258,11 @@ impl Index {
             return Err(too_many());
         }
         // Arenas first (they can fail); the fixed-size arrays, whose length is `len()`, last.
-        let appended = self.ids.append(&chunk.ids).and_then(|()| {
-            self.names_raw.append(&chunk.names_raw)?;
-            self.names.append(&chunk.names)?;
-            self.former_names.append(&chunk.former_names)?;
-            self.id_numbers.append(&chunk.id_numbers)?;
-            self.phones.append(&chunk.phones)
-        });
+        let appended = self
+            .text_mut()
+            .into_iter()
+            .zip(chunk.text())
+            .try_for_each(|(mine, theirs)| mine.append(theirs));
         if let Err(error) = appended {
             self.truncate_records(start);
             return Err(error);
@@ -1287,14 +1311,7 @@ impl Index {
     /// Reserves room in each record array for `grow(len)` more entries, `len` being its length.
     fn reserve_records(&mut self, grow: &dyn Fn(usize) -> usize) {
         let start = self.len();
-        for arena in [
-            &mut self.ids,
-            &mut self.names_raw,
-            &mut self.names,
-            &mut self.former_names,
-            &mut self.id_numbers,
-            &mut self.phones,
-        ] {
+        for arena in self.text_mut() {
             arena.bytes.reserve(grow(arena.bytes.len()));
             arena.ends.reserve(grow(arena.ends.len()));
         }
@@ -1306,14 +1323,7 @@ impl Index {
     /// Drops every record at position `n` and after from the record arrays (not from the posting lists: used
     /// only before the new records' keys are merged).
     fn truncate_records(&mut self, n: usize) {
-        for arena in [
-            &mut self.ids,
-            &mut self.names_raw,
-            &mut self.names,
-            &mut self.former_names,
-            &mut self.id_numbers,
-            &mut self.phones,
-        ] {
+        for arena in self.text_mut() {
             arena.truncate(n);
         }
         self.births.truncate(n);
@@ -2389,14 +2399,7 @@ impl Index {
         w.bytes(model.as_bytes())?;
         w.u64(self.options.max_scored as u64)?;
         w.u64(self.options.max_posting as u64)?;
-        for a in [
-            &self.ids,
-            &self.names_raw,
-            &self.names,
-            &self.former_names,
-            &self.id_numbers,
-            &self.phones,
-        ] {
+        for a in self.text() {
             w.arena(a)?;
         }
         w.u32s(&self.births)?;
