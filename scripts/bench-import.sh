@@ -12,16 +12,8 @@ records=${1:-1000000}
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 
-cargo build --quiet --release -p xunren
+./scripts/gen-reference.sh "$records" "$work"
 xunren=${CARGO_TARGET_DIR:-$PWD/target}/release/xunren
-
-if [ ! -f "$work/reference_all.csv" ]; then
-    "$xunren" gen --out "$work/gen" --reference "$records" >/dev/null
-    {
-        head -n 1 "$work/gen/reference_旧改档案.csv"
-        for f in "$work"/gen/reference_*.csv; do tail -n +2 "$f"; done
-    } >"$work/reference_all.csv"
-fi
 echo "file: $work/reference_all.csv, $(($(wc -l <"$work/reference_all.csv") - 1)) rows, $(du -m "$work/reference_all.csv" | cut -f1) MB"
 
 db="$work/bench.db"

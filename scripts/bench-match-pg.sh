@@ -17,15 +17,8 @@ work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 export PGHOST=${PGHOST:-127.0.0.1} PGUSER=${PGUSER:-postgres}
 
-cargo build --quiet --release -p xunren
+./scripts/gen-reference.sh "$records" "$work"
 xunren=${CARGO_TARGET_DIR:-$PWD/target}/release/xunren
-if [ ! -f "$work/reference_all.csv" ]; then
-    "$xunren" gen --out "$work/gen" --reference "$records" >/dev/null
-    {
-        head -n 1 "$work/gen/reference_旧改档案.csv"
-        for f in "$work"/gen/reference_*.csv; do tail -n +2 "$f"; done
-    } >"$work/reference_all.csv"
-fi
 
 dropdb --if-exists xunren_bench
 createdb xunren_bench
