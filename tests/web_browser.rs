@@ -87,9 +87,8 @@ async fn working_a_lead_in_the_browser_moves_the_dashboard(t: &TestDb) {
     staff.wait_for_path(&lead_path).await;
     assert!(
         staff
-            .text("#attempts ol.attempts")
-            .await
-            .contains("本人在闵行，已约签"),
+            .wait_for_text("#attempts ol.attempts", "本人在闵行，已约签")
+            .await,
         "the attempt is listed"
     );
 

@@ -266,6 +266,22 @@ impl Browser {
         }
     }
 
+    /// Waits until the text of the element at `css` contains `needle`: after a form that posts and
+    /// comes back to the same page, the old page can still be the one shown when reading starts.
+    /// Returns whether it did within the patience.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> bool {
+        let started = Instant::now();
+        loop {
+            if self.text(css).await.contains(needle) {
+                return true;
+            }
+            if started.elapsed() >= PATIENCE {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Types `value` into the (emptied) field at `css`.
     pub async fn fill(&self, css: &str, value: &str) {
         let field = self.find(css).await;
