@@ -101,19 +101,32 @@ fn small_number(text: &str) -> Option<u32> {
     Some(tens * 10 + units)
 }
 
+/// Reads a date written with 年, 月 and 日 (or 号), in Arabic or Chinese numerals, whose month or
+/// day may be missing: `一九五二年`, `1952年5月`, `一九五二年十二月廿三号`. Returns the year and the
+/// month and day when given; `None` unless there is a four-digit year before 年 and every part
+/// given reads as a number. Clerks write a year alone when that is all they know: the matcher
+/// compares such a date on its year, where [`parse_date`] needs all three parts.
+pub fn written_date_parts(text: &str) -> Option<(u32, Option<u32>, Option<u32>)> {
+    let (year, rest) = text.split_once('年')?;
+    let year = positional(year.trim(), 4, 4)?;
+    let (month, rest) = match rest.split_once('月') {
+        Some((month, rest)) => (Some(small_number(month.trim())?), rest),
+        None => (None, rest),
+    };
+    let rest = rest.trim();
+    let day = rest.strip_suffix(['日', '号', '號']).unwrap_or(rest).trim();
+    let day = match day {
+        "" => None,
+        day => Some(small_number(day)?),
+    };
+    Some((year, month, day))
+}
+
 /// Year, month, day read from the date part (no time, no surrounding whitespace).
 fn date_parts(text: &str) -> Option<(u32, u32, u32)> {
-    if let Some((year, rest)) = text.split_once('年') {
-        let (month, day) = rest.split_once('月')?;
-        let day = day
-            .strip_suffix('日')
-            .or_else(|| day.strip_suffix('号'))
-            .unwrap_or(day);
-        return Some((
-            positional(year, 4, 4)?,
-            small_number(month)?,
-            small_number(day)?,
-        ));
+    if text.contains('年') {
+        let (year, month, day) = written_date_parts(text)?;
+        return Some((year, month?, day?));
     }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return Some((
@@ -378,6 +391,32 @@ mod tests {
         assert!(parse_date("一九五六年三月十十日").is_err());
         assert!(parse_date("一九五六年三月零十日").is_err());
         assert!(parse_date("五六年三月七日").is_err());
+    }
+
+    #[test]
+    fn written_dates_may_lack_month_or_day() {
+        assert_eq!(written_date_parts("一九五二年"), Some((1952, None, None)));
+        assert_eq!(written_date_parts("1952年5月"), Some((1952, Some(5), None)));
+        assert_eq!(
+            written_date_parts("一九五二年十二月廿三號"),
+            Some((1952, Some(12), Some(23)))
+        );
+        assert_eq!(
+            written_date_parts("1952年 5月 23日"),
+            Some((1952, Some(5), Some(23)))
+        );
+        assert_eq!(
+            written_date_parts("1952年23日"),
+            Some((1952, None, Some(23)))
+        );
+        // Not a written date: no 年, a two-digit year, a part that is no number, words after it.
+        assert_eq!(written_date_parts("五月二十三日"), None);
+        assert_eq!(written_date_parts("五二年五月"), None);
+        assert_eq!(written_date_parts("1952年一百月"), None);
+        assert_eq!(written_date_parts("1952年5月23日生"), None);
+        // parse_date still wants all three parts.
+        assert_eq!(parse_date("1952年5月"), Err(DateError::Unrecognised));
+        assert_eq!(parse_date("一九五二年五月廿三號"), Ok(date(1952, 5, 23)));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub mod phone;
 mod text;
 
 pub use code::{CodeError, ContactStatus, Gender, HolderRole, HousingType};
-pub use date::{DateError, lunar_plain, lunar_to_solar, parse_date};
+pub use date::{DateError, lunar_plain, lunar_to_solar, parse_date, written_date_parts};
 pub use id_number::{IdError, IdKind, IdNumber, IdWarning};
 pub use mask::{mask_id, mask_name, mask_phone};
 pub use phone::{Phone, PhoneError, PhoneKind, parse_phone_list};

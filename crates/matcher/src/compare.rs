@@ -351,51 +351,14 @@ pub fn lunar_to_solar(d: [u32; 3], leap: bool) -> Option<[u32; 3]> {
     Some([u32::try_from(date.year()).ok()?, date.month(), date.day()])
 }
 
-/// A date written in Chinese numerals (`一九五二年五月二十三日`, `廿三`, or only `一九五二年`) as
-/// `year-month-day` digits (0 for a part not given); `None` unless the text has `年` or `月` and a
-/// Chinese numeral. Lunar words are already plain here ([`xunren_domain::lunar_plain`]). The
-/// domain's reader takes full dates only; this one also keeps a year or a month alone.
-fn chinese_numeral_date(t: &str) -> Option<String> {
-    use crate::address::parse_chinese_number;
-    let has_numeral = t
-        .chars()
-        .any(|c| "〇○零一二三四五六七八九十廿卅".contains(c));
-    if !has_numeral || !(t.contains('年') || t.contains('月')) {
-        return None;
-    }
-    // A part: Arabic digits as they are, else a Chinese numeral (year digit by digit: 一九五二).
-    let number = |part: &str| -> Option<u64> {
-        let part = part.trim();
-        if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
-            return part.parse().ok();
-        }
-        let expanded = part
-            .replace(['○', '零'], "〇")
-            .replace('廿', "二十")
-            .replace('卅', "三十");
-        parse_chinese_number(&expanded)
-    };
-    let (year, rest) = match t.split_once('年') {
-        Some((y, rest)) => (number(y)?, rest),
-        None => (0, t),
-    };
-    let (month, rest) = match rest.split_once('月') {
-        Some((m, rest)) => (number(m)?, rest),
-        None => (0, rest),
-    };
-    let day_text = rest.trim_end_matches(['日', '号', '號']);
-    let day = if day_text.trim().is_empty() {
-        0
-    } else {
-        number(day_text)?
-    };
-    (year >= 1000).then(|| format!("{year}-{month}-{day}"))
-}
-
 fn parse_solar_parts(raw: &str) -> Option<[u32; 3]> {
     let folded: String = raw.chars().map(crate::normalize::fold_width).collect();
-    let converted = chinese_numeral_date(folded.trim());
-    let t = converted.as_deref().unwrap_or(folded.trim());
+    let t = folded.trim();
+    // Written with 年/月/日, in Arabic or Chinese numerals, perhaps a year alone (the domain reads
+    // these; 0 for a part not given).
+    if let Some((year, month, day)) = xunren_domain::written_date_parts(t) {
+        return Some([year, month.unwrap_or(0), day.unwrap_or(0)]);
+    }
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         let y = t[0..4].parse().ok()?;
         let m = t[4..6].parse().ok()?;
