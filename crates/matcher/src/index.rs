@@ -589,8 +589,8 @@ fn on_all_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> V
             .collect();
         handles
             .into_iter()
-            // The work given here (sorting, merging, counting) cannot panic on input; should a thread
-            // panic anyway, it is a bug, reported as such.
+            // The work given here (preparing, sorting, merging, counting, matching) cannot panic on
+            // input; should a thread panic anyway, it is a bug, reported as such.
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
@@ -869,21 +869,10 @@ fn prepare_batch(
     };
     let parts: Vec<&[&Record]> = batch.chunks(size).collect();
     chunks.resize_with(parts.len(), PreparedChunk::default);
-    if let ([part], [chunk]) = (&parts[..], &mut chunks[..]) {
-        return fill(part, chunk);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .zip(chunks.iter_mut())
-            .map(|(part, chunk)| scope.spawn(move || fill(part, chunk)))
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    })
-    .into_iter()
-    .zip(parts.iter().zip(chunks.iter_mut()))
-    // A worker cannot panic on input (preparation is total); should it anyway, redo its part here.
-    .try_for_each(|(joined, (part, chunk))| joined.unwrap_or_else(|_| fill(part, chunk)))
+    let work: Vec<_> = parts.into_iter().zip(chunks.iter_mut()).collect();
+    on_all_cores(work, |(part, chunk)| fill(part, chunk))
+        .into_iter()
+        .collect()
 }
 
 /// A record scored for a query.
@@ -2051,18 +2040,7 @@ impl Index {
             }
             (landline, mobile)
         };
-        let parts: Vec<(PairCounts, PairCounts)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = phones
-                .chunks(part)
-                .map(|chunk| (chunk, scope.spawn(move || delta(chunk))))
-                .collect();
-            handles
-                .into_iter()
-                // Counting cannot panic on input; should a worker fail anyway, its part is counted here.
-                .map(|(chunk, h)| h.join().unwrap_or_else(|_| delta(chunk)))
-                .collect()
-        });
-        for (l, m) in parts {
+        for (l, m) in on_all_cores(phones.chunks(part).collect(), delta) {
             add_counts(&mut landline, l, 1.0);
             add_counts(&mut mobile, m, 1.0);
         }
